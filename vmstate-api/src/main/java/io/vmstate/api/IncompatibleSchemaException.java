@@ -1,0 +1,31 @@
+package io.vmstate.api;
+
+import com.google.common.collect.ImmutableList;
+import java.util.List;
+
+/** A pre-flight check found state that would not load; every problem is listed. */
+public class IncompatibleSchemaException extends VmStateException {
+  private static final long serialVersionUID = 1L;
+
+  private final ImmutableList<String> problems;
+
+  private IncompatibleSchemaException(List<String> problems) {
+    super(
+        problems.size()
+            + " incompatibilit"
+            + (problems.size() == 1 ? "y" : "ies")
+            + ": "
+            + String.join("; ", problems),
+        null);
+    this.problems = ImmutableList.copyOf(problems);
+  }
+
+  /** Made from the checker's error lines. */
+  public static IncompatibleSchemaException of(List<String> problems) {
+    return new IncompatibleSchemaException(problems);
+  }
+
+  public ImmutableList<String> problems() {
+    return problems;
+  }
+}

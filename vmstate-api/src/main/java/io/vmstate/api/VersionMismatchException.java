@@ -1,0 +1,58 @@
+package io.vmstate.api;
+
+/** A stream version outside the destination's window {@code [minimumVersion, version]}. */
+public class VersionMismatchException extends VmStateDecodeException {
+  private static final long serialVersionUID = 1L;
+
+  private final int received;
+  private final int minimum;
+  private final int maximum;
+
+  private VersionMismatchException(String reason, int received, int minimum, int maximum) {
+    super(reason, null);
+    this.received = received;
+    this.minimum = minimum;
+    this.maximum = maximum;
+  }
+
+  /** Checks {@code received} against a description's window. */
+  public static void check(String name, int received, int minimum, int maximum)
+      throws VersionMismatchException {
+    if (received > maximum) {
+      throw new VersionMismatchException(
+          "incoming version_id "
+              + received
+              + " of '"
+              + name
+              + "' is too new for local version_id "
+              + maximum,
+          received,
+          minimum,
+          maximum);
+    }
+    if (received < minimum) {
+      throw new VersionMismatchException(
+          "incoming version_id "
+              + received
+              + " of '"
+              + name
+              + "' is too old for local minimum version_id "
+              + minimum,
+          received,
+          minimum,
+          maximum);
+    }
+  }
+
+  public int received() {
+    return received;
+  }
+
+  public int minimum() {
+    return minimum;
+  }
+
+  public int maximum() {
+    return maximum;
+  }
+}

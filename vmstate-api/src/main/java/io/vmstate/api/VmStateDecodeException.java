@@ -1,0 +1,81 @@
+package io.vmstate.api;
+
+/**
+ * The input is truncated, corrupt, inconsistent with the destination, or over a {@code
+ * DecodeLimits} bound. Nothing of a failed load is applied to the target object.
+ */
+public class VmStateDecodeException extends VmStateException {
+  private static final long serialVersionUID = 1L;
+
+  protected VmStateDecodeException(String reason, Throwable cause) {
+    super(reason, cause);
+  }
+
+  /** The stream ended inside an item that needs {@code needed} more bytes. */
+  public static VmStateDecodeException truncated(long offset, long needed) {
+    return (VmStateDecodeException)
+        new VmStateDecodeException(
+                "stream truncated: needed "
+                    + needed
+                    + " more byte"
+                    + (needed == 1 ? "" : "s")
+                    + "; the input ended early or a length earlier in the stream is wrong",
+                null)
+            .atOffset(offset);
+  }
+
+  /** A byte sequence that cannot be what the format says is there. */
+  public static VmStateDecodeException corrupt(String what) {
+    return new VmStateDecodeException(what, null);
+  }
+
+  /** A count or size over the configured {@code DecodeLimits} bound. */
+  public static VmStateDecodeException limitExceeded(String what, long value, long limit) {
+    return new VmStateDecodeException(
+        what + " " + value + " exceeds the limit of " + limit + " (see DecodeLimits)", null);
+  }
+
+  /** A subsection whose name the destination's description does not list. */
+  public static VmStateDecodeException unknownSubsection(String name, String parent) {
+    return new VmStateDecodeException(
+        "subsection '" + name + "' does not exist in '" + parent + "'", null);
+  }
+
+  /** An equal-check field whose received value differs from the destination's. */
+  public static VmStateDecodeException valueMismatch(
+      String local, String received, String hint) {
+    return new VmStateDecodeException(
+        "value check failed: local "
+            + local
+            + " != received "
+            + received
+            + (hint == null ? "" : " (" + hint + ")"),
+        null);
+  }
+
+  /** An int32-le field whose received value is negative or above the local bound. */
+  public static VmStateDecodeException outOfRange(long received, long localMax) {
+    return new VmStateDecodeException(
+        "invalid value " + received + ", expecting a value in 0.." + localMax, null);
+  }
+
+  /** The null-pointer marker does not agree with the destination's slot. */
+  public static VmStateDecodeException nullMarkerExpected(int found) {
+    return new VmStateDecodeException(
+        String.format(
+            "expected the null-pointer marker 0x30 for a slot that is null on the destination,"
+                + " found 0x%02x",
+            found),
+        null);
+  }
+
+  /** A validate field or a configuration check refused the loaded state. */
+  public static VmStateDecodeException validationFailed(String what) {
+    return new VmStateDecodeException("input validation failed: " + what, null);
+  }
+
+  /** The destination object cannot hold what the stream carries (for example a short array). */
+  public static VmStateDecodeException destinationMismatch(String what) {
+    return new VmStateDecodeException(what, null);
+  }
+}

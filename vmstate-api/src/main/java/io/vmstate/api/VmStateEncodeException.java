@@ -1,0 +1,25 @@
+package io.vmstate.api;
+
+/** Saving failed: a hook refused, or the object does not match its description. */
+public class VmStateEncodeException extends VmStateException {
+  private static final long serialVersionUID = 1L;
+
+  private VmStateEncodeException(String reason, Throwable cause) {
+    super(reason, cause);
+  }
+
+  /** The object does not have the shape the description promises (a short or missing array). */
+  public static VmStateEncodeException shapeMismatch(String what) {
+    return new VmStateEncodeException(what, null);
+  }
+
+  /** A value cannot be carried by the field or by the target the stream is written for. */
+  public static VmStateEncodeException notRepresentable(String what) {
+    return new VmStateEncodeException(what, null);
+  }
+
+  /** An I/O failure of the sink. */
+  public static VmStateEncodeException io(java.io.IOException cause) {
+    return new VmStateEncodeException("write failed: " + cause.getMessage(), cause);
+  }
+}
