@@ -12,8 +12,8 @@ import java.util.function.Function;
  * for 32-bit, {@code long[]} for 64-bit and timers, {@code double[]} for float64 and CPU doubles,
  * {@code String[]} for capabilities.
  *
- * <p>Shapes: a fixed array or a sub-array ({@link #start()}, {@link #count()} of a larger array);
- * a 2-D array ({@link #rows()} x {@link #columns()}, bound to {@code T[][]}, sent row-major); a
+ * <p>Shapes: a fixed array or a sub-array ({@link #start()}, {@link #count()} of a larger array); a
+ * 2-D array ({@link #rows()} x {@link #columns()}, bound to {@code T[][]}, sent row-major); a
  * variable array whose count comes from {@link #varCount()} and that may be allocated on load.
  */
 public final class ArrayField<T> extends Field<T> {

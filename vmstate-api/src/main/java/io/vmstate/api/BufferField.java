@@ -40,7 +40,8 @@ public final class BufferField<T> extends Field<T> {
         "field '%s': %s is not a buffer type",
         name,
         type.qemuName());
-    checkArgument(start >= 0 && size >= 0, "field '%s': bad start %s or size %s", name, start, size);
+    checkArgument(
+        start >= 0 && size >= 0, "field '%s': bad start %s or size %s", name, start, size);
     checkArgument(
         type == WireType.UNUSED || array != null, "field '%s' needs an array accessor", name);
     this.type = type;

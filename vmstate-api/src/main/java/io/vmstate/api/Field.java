@@ -4,14 +4,20 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 /**
  * One entry of a description's field table: QEMU's {@code VMStateField}. A field has a wire name
- * (QEMU's, never on the wire itself but used in vmdesc, schemas and error paths), an existence
- * rule (a minimum stream version or a {@link Hooks.FieldExists} predicate) and a shape given by
- * its subclass. Fields are immutable once their description is built.
+ * (QEMU's, never on the wire itself but used in vmdesc, schemas and error paths), an existence rule
+ * (a minimum stream version or a {@link Hooks.FieldExists} predicate) and a shape given by its
+ * subclass. Fields are immutable once their description is built.
  *
  * @param <T> the type of the object the field reads from and writes to
  */
 public abstract sealed class Field<T>
-    permits ScalarField, ArrayField, BufferField, StructField, ListField, TreeField, TmpField,
+    permits ScalarField,
+        ArrayField,
+        BufferField,
+        StructField,
+        ListField,
+        TreeField,
+        TmpField,
         ValidateField {
   private final String name;
   private int versionId;
@@ -31,7 +37,9 @@ public abstract sealed class Field<T>
     return versionId;
   }
 
-  /** Whether an existence predicate (QEMU's {@code field_exists}) decides instead of the version. */
+  /**
+   * Whether an existence predicate (QEMU's {@code field_exists}) decides instead of the version.
+   */
   public final boolean hasExistsTest() {
     return exists != null;
   }

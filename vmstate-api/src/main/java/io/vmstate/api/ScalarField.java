@@ -18,7 +18,11 @@ public final class ScalarField<T> extends Field<T> {
   private final String hint;
 
   ScalarField(
-      String name, WireType type, ToLongFunction<T> getter, ObjLongConsumer<T> setter, String hint) {
+      String name,
+      WireType type,
+      ToLongFunction<T> getter,
+      ObjLongConsumer<T> setter,
+      String hint) {
     super(name);
     checkArgument(
         type.isFixedWidthScalar(), "field '%s': %s is not a scalar type", name, type.qemuName());

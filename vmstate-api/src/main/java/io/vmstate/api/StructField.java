@@ -10,9 +10,9 @@ import java.util.function.Supplier;
 
 /**
  * A nested struct, or an array of them: each element is the child description's fields followed by
- * the child's subsections, inline. The child is processed at its own current version (QEMU's
- * {@code VMS_STRUCT}: nested versions never travel on the wire) or, for {@code vstruct} fields, at
- * {@link #structVersion()} on both ends.
+ * the child's subsections, inline. The child is processed at its own current version (QEMU's {@code
+ * VMS_STRUCT}: nested versions never travel on the wire) or, for {@code vstruct} fields, at {@link
+ * #structVersion()} on both ends.
  *
  * <p>Shapes: a single struct ({@link #isArray()} false, accessor returns {@code S}); a fixed array
  * or sub-array ({@code S[]}, {@link #start()}, {@link #count()}); a variable array whose count
@@ -141,8 +141,7 @@ public final class StructField<T, S> extends Field<T> {
 
   @Override
   public String toString() {
-    String dims =
-        !array ? "" : varCount != null ? "[" + varCount.name() + "]" : "[" + count + "]";
+    String dims = !array ? "" : varCount != null ? "[" + varCount.name() + "]" : "[" + count + "]";
     return (pointerArray ? "struct*" : wireType().qemuName())
         + dims
         + " "

@@ -8,9 +8,9 @@ import java.util.function.Supplier;
 
 /**
  * A GTree: {@code be32 nnodes}, then per entry in key order the byte 0x01, the key, the value, and
- * finally the byte 0x00. A direct key ({@link #isDirectKey()}) is a {@code be64} integer and the map
- * is keyed by {@code Long}; otherwise the key is encoded by {@link #keyDescription()}. Entries are
- * saved at their descriptions' versions and loaded at this field's {@link #versionId()}.
+ * finally the byte 0x00. A direct key ({@link #isDirectKey()}) is a {@code be64} integer and the
+ * map is keyed by {@code Long}; otherwise the key is encoded by {@link #keyDescription()}. Entries
+ * are saved at their descriptions' versions and loaded at this field's {@link #versionId()}.
  */
 public final class TreeField<T, K, V> extends Field<T> {
   private final Function<T, NavigableMap<K, V>> map;

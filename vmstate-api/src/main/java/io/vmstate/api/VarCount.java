@@ -7,18 +7,21 @@ import java.util.function.ToLongFunction;
 
 /**
  * Where the element count of a variable array (or the size of a variable buffer) comes from. The
- * count itself is never sent by the array field; it is either an earlier migrated field of the
- * same description ({@link #field}) or configuration both ends must agree on ({@link #config}).
+ * count itself is never sent by the array field; it is either an earlier migrated field of the same
+ * description ({@link #field}) or configuration both ends must agree on ({@link #config}).
  */
 public final class VarCount<T> {
   private final String name;
   private final WireType countType;
   private final ToLongFunction<T> reader;
+  private final boolean fieldReference;
 
-  private VarCount(String name, WireType countType, ToLongFunction<T> reader) {
+  private VarCount(
+      String name, WireType countType, ToLongFunction<T> reader, boolean fieldReference) {
     this.name = checkNotNull(name, "name");
     this.countType = checkNotNull(countType, "countType");
     this.reader = reader;
+    this.fieldReference = fieldReference;
   }
 
   /**
@@ -26,12 +29,12 @@ public final class VarCount<T> {
    * and signedness decide how the count is read (a negative int32 count means no elements).
    */
   public static <T> VarCount<T> field(String fieldName) {
-    return new VarCount<>(fieldName, WireType.INT32, null);
+    return new VarCount<>(fieldName, WireType.INT32, null, true);
   }
 
   /**
-   * The count is configuration that is not migrated (such as {@code num-cpu}); {@code countType}
-   * is the width of the C member QEMU reads it from.
+   * The count is configuration that is not migrated (such as {@code num-cpu}); {@code countType} is
+   * the width of the C member QEMU reads it from.
    */
   public static <T> VarCount<T> config(String label, WireType countType, ToLongFunction<T> count) {
     checkArgument(
@@ -41,7 +44,7 @@ public final class VarCount<T> {
             || countType == WireType.UINT32,
         "count type must be int32, uint8, uint16 or uint32, not %s",
         countType);
-    return new VarCount<>(label, countType, checkNotNull(count, "count"));
+    return new VarCount<>(label, countType, checkNotNull(count, "count"), false);
   }
 
   /** The counting field's name, or the configuration label. */
@@ -51,6 +54,11 @@ public final class VarCount<T> {
 
   /** Whether the count comes from a migrated field of the same description. */
   public boolean isFieldReference() {
+    return fieldReference;
+  }
+
+  /** Whether a field reference still has to be bound to its field (before the build). */
+  boolean isUnresolved() {
     return reader == null;
   }
 
@@ -67,7 +75,7 @@ public final class VarCount<T> {
         "count field '%s' has type %s; a count must be int32, uint8, uint16 or uint32",
         name,
         t.qemuName());
-    return new VarCount<>(name, t, countField.getter());
+    return new VarCount<>(name, t, countField.getter(), true);
   }
 
   /** The width of the member the count is read from. */

@@ -42,8 +42,7 @@ public class VmStateDecodeException extends VmStateException {
   }
 
   /** An equal-check field whose received value differs from the destination's. */
-  public static VmStateDecodeException valueMismatch(
-      String local, String received, String hint) {
+  public static VmStateDecodeException valueMismatch(String local, String received, String hint) {
     return new VmStateDecodeException(
         "value check failed: local "
             + local

@@ -6,7 +6,6 @@ import static com.google.common.base.Preconditions.checkState;
 
 import com.google.common.collect.ImmutableList;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -601,8 +600,7 @@ public final class VmStateDescription<T> {
 
     public <S> Builder<T> struct(String field, Function<T, S> get, VmStateDescription<S> child) {
       return add(
-          new StructField<T, S>(
-              field, child, get, false, false, 0, 1, null, null, null, null, -1));
+          new StructField<T, S>(field, child, get, false, false, 0, 1, null, null, null, null, -1));
     }
 
     /** A struct processed at an explicit version on both ends (QEMU's {@code VMSTATE_VSTRUCT}). */
@@ -670,7 +668,8 @@ public final class VmStateDescription<T> {
     public <S> Builder<T> structPointerArray(
         String field, Function<T, S[]> get, int count, VmStateDescription<S> child) {
       return add(
-          new StructField<T, S>(field, child, get, true, true, 0, count, null, null, null, null, -1));
+          new StructField<T, S>(
+              field, child, get, true, true, 0, count, null, null, null, null, -1));
     }
 
     // ---- containers ----
@@ -698,7 +697,8 @@ public final class VmStateDescription<T> {
         Supplier<K> newKey,
         VmStateDescription<V> value,
         Supplier<V> newValue) {
-      checkNotNull(key, "%s.%s: key description (use gtreeDirectKey for integer keys)", name, field);
+      checkNotNull(
+          key, "%s.%s: key description (use gtreeDirectKey for integer keys)", name, field);
       return add(new TreeField<>(field, map, key, newKey, value, newValue));
     }
 
@@ -726,10 +726,7 @@ public final class VmStateDescription<T> {
       if (!REPEATABLE_NAMES.contains(f.name())) {
         for (Field<T> g : fields) {
           checkArgument(
-              !g.name().equals(f.name()),
-              "%s: duplicate field name '%s'",
-              name,
-              f.name());
+              !g.name().equals(f.name()), "%s: duplicate field name '%s'", name, f.name());
         }
       }
       fields.add(f);
@@ -770,7 +767,7 @@ public final class VmStateDescription<T> {
       } else if (f instanceof StructField<T, ?> s) {
         vc = s.varCount();
       }
-      if (vc == null || !vc.isFieldReference()) {
+      if (vc == null || !vc.isUnresolved()) {
         return;
       }
       ScalarField<T> countField = null;

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * Root of the one exception family of vmstate-java. Every instance carries a reason and, where the
- * failure happened on a stream, the byte offset, the section and the field path (for example
- * {@code arm_gicv3/cpu[3]/icc_apr[1][2]}).
+ * failure happened on a stream, the byte offset, the section and the field path (for example {@code
+ * arm_gicv3/cpu[3]/icc_apr[1][2]}).
  *
  * <p>The context is filled in while the exception travels up through the codec: the innermost
  * reader records the offset, each field and struct level prepends its path segment, and the stream
@@ -61,6 +61,11 @@ public class VmStateException extends Exception {
   /** The field path, outermost first, separated by '/'; empty when not inside a description. */
   public String fieldPath() {
     return String.join("/", path);
+  }
+
+  /** The outermost path segment recorded so far, or null. */
+  public String topSegment() {
+    return path.peekFirst();
   }
 
   /** Records the offset unless an inner level already did. Returns this exception. */

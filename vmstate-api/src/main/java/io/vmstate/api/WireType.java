@@ -1,12 +1,12 @@
 package io.vmstate.api;
 
 /**
- * The wire encodings of QEMU's {@code VMStateInfo} table, with the exact type names that QEMU writes
- * into the vmdesc JSON ({@code "type"}) and into {@code -dump-vmstate}.
+ * The wire encodings of QEMU's {@code VMStateInfo} table, with the exact type names that QEMU
+ * writes into the vmdesc JSON ({@code "type"}) and into {@code -dump-vmstate}.
  *
- * <p>All multi-byte integers are big-endian on the wire. {@link #width()} is the size of one element
- * in bytes, or {@code -1} for encodings whose size is given by the field (buffers, bitmaps) or by a
- * child description (structs and containers).
+ * <p>All multi-byte integers are big-endian on the wire. {@link #width()} is the size of one
+ * element in bytes, or {@code -1} for encodings whose size is given by the field (buffers, bitmaps)
+ * or by a child description (structs and containers).
  */
 public enum WireType {
   BOOL("bool", 1, false),

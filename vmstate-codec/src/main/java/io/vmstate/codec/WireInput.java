@@ -25,6 +25,7 @@ public final class WireInput {
   private static final VarHandle BE64 =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final int DEFAULT_WINDOW = 64 * 1024;
+
   /** Bulk reads from a stream move at most this many bytes through the window at once. */
   static final int CHUNK = 32 * 1024;
 

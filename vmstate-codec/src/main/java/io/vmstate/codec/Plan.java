@@ -1,0 +1,235 @@
+package io.vmstate.codec;
+
+import com.google.common.cache.CacheBuilder;
+import com.google.common.cache.CacheLoader;
+import com.google.common.cache.LoadingCache;
+import io.vmstate.api.ArrayField;
+import io.vmstate.api.BufferField;
+import io.vmstate.api.Field;
+import io.vmstate.api.ListField;
+import io.vmstate.api.ScalarField;
+import io.vmstate.api.StructField;
+import io.vmstate.api.TmpField;
+import io.vmstate.api.TreeField;
+import io.vmstate.api.ValidateField;
+import io.vmstate.api.VersionMismatchException;
+import io.vmstate.api.VmStateDecodeException;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The executable form of a description: its field codecs and its subsections' plans, compiled once
+ * and cached per description (weakly, so descriptions built per stream from a vmdesc go away). It
+ * runs QEMU's save and load algorithms (reference §1.2, §1.3, §4).
+ */
+final class Plan<T> {
+  static final int SUBSECTION = 0x05;
+
+  private static final LoadingCache<VmStateDescription<?>, Plan<?>> CACHE =
+      CacheBuilder.newBuilder()
+          .weakKeys()
+          .build(
+              new CacheLoader<VmStateDescription<?>, Plan<?>>() {
+                @Override
+                public Plan<?> load(VmStateDescription<?> d) {
+                  return new Plan<>(d);
+                }
+              });
+
+  final VmStateDescription<T> d;
+  private final FieldCodec<T>[] fields;
+  private final List<VmStateDescription<T>> subs;
+  private final byte[] nameBytes;
+
+  @SuppressWarnings("unchecked")
+  static <T> Plan<T> of(VmStateDescription<T> d) {
+    return (Plan<T>) CACHE.getUnchecked(d);
+  }
+
+  @SuppressWarnings("unchecked")
+  private Plan(VmStateDescription<T> d) {
+    this.d = d;
+    List<Field<T>> fs = d.fields();
+    this.fields = new FieldCodec[fs.size()];
+    for (int i = 0; i < fs.size(); i++) {
+      fields[i] = compile(fs.get(i));
+    }
+    this.subs = d.subsections();
+    for (VmStateDescription<T> s : subs) {
+      Plan.of(s);
+    }
+    this.nameBytes = d.name().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static <T> FieldCodec<T> compile(Field<T> f) {
+    if (f instanceof ScalarField<T> s) {
+      return new ScalarCodec<>(s);
+    } else if (f instanceof ArrayField<T> a) {
+      return new ArrayCodec<>(a);
+    } else if (f instanceof BufferField<T> b) {
+      return new BufferCodec<>(b);
+    } else if (f instanceof StructField<T, ?> s) {
+      return new StructCodec<>(s);
+    } else if (f instanceof ListField<T, ?> l) {
+      return new ListCodec<>(l);
+    } else if (f instanceof TreeField<T, ?, ?> t) {
+      return new TreeCodec<>(t);
+    } else if (f instanceof TmpField<T, ?> t) {
+      return new TmpCodec<>(t);
+    } else if (f instanceof ValidateField<T> v) {
+      return new ValidateCodec<>(v);
+    }
+    throw new IllegalStateException("no codec for " + f);
+  }
+
+  /** QEMU's save: pre_save, fields, needed subsections, post_save (also after a field error). */
+  void save(T obj, WireOutput out, int version, Ctx ctx) throws VmStateException {
+    if (d.preSave() != null) {
+      d.preSave().preSave(obj);
+    }
+    SaveObserver obs = ctx.observer;
+    VmStateException failure = null;
+    try {
+      if (obs != null) {
+        obs.beginDescription(d, version);
+      }
+      for (FieldCodec<T> c : fields) {
+        if (c.field.exists(obj, version)) {
+          try {
+            if (obs != null && c.fieldIsFlat()) {
+              obs.beginField(c.field, -1, c.flatCount(obj), false, out.position());
+            }
+            c.save(obj, out, version, ctx);
+            if (obs != null && c.fieldIsFlat()) {
+              obs.endField(c.field, out.position());
+            }
+          } catch (VmStateException e) {
+            throw c.locate(e);
+          }
+        }
+      }
+      if (obs != null) {
+        obs.endFields();
+      }
+      for (VmStateDescription<T> s : subs) {
+        if (s.isNeeded(obj)) {
+          try {
+            if (obs != null) {
+              obs.beginSubsection(s, s.version());
+            }
+            out.writeU8(SUBSECTION);
+            out.writeStr8(s.name());
+            out.writeBe32(s.version());
+            Plan.of(s).save(obj, out, s.version(), ctx);
+            if (obs != null) {
+              obs.endSubsection();
+            }
+          } catch (VmStateException e) {
+            throw e.inField(shortName(s));
+          }
+        }
+      }
+      if (obs != null) {
+        obs.endDescription();
+      }
+    } catch (VmStateException e) {
+      failure = e;
+    }
+    if (d.postSave() != null) {
+      try {
+        d.postSave().postSave(obj);
+      } catch (VmStateException e) {
+        if (failure == null) {
+          failure = e;
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** QEMU's load: version window, pre_load, fields, subsections present, post_load. */
+  void load(T obj, WireInput in, int version, Ctx ctx) throws VmStateException {
+    long start = in.position();
+    try {
+      VersionMismatchException.check(d.name(), version, d.minimumVersion(), d.version());
+    } catch (VersionMismatchException e) {
+      throw (VersionMismatchException) e.atOffset(start);
+    }
+    if (d.preLoad() != null) {
+      try {
+        d.preLoad().preLoad(obj);
+      } catch (VmStateException e) {
+        throw e.atOffset(start);
+      }
+    }
+    for (FieldCodec<T> c : fields) {
+      if (c.field.exists(obj, version)) {
+        try {
+          c.load(obj, in, version, ctx);
+        } catch (VmStateException e) {
+          throw c.locate(e.atOffset(in.position()));
+        }
+      }
+    }
+    loadSubsections(obj, in, ctx);
+    if (d.postLoad() != null) {
+      try {
+        d.postLoad().postLoad(obj, version);
+      } catch (VmStateException e) {
+        throw e.atOffset(in.position());
+      }
+    }
+  }
+
+  private void loadSubsections(T obj, WireInput in, Ctx ctx) throws VmStateException {
+    while (in.peekU8(0) == SUBSECTION) {
+      int len = in.peekU8(1);
+      if (len < nameBytes.length + 1) {
+        return;
+      }
+      byte[] name = new byte[len];
+      for (int i = 0; i < len; i++) {
+        int b = in.peekU8(2 + i);
+        if (b < 0) {
+          return;
+        }
+        name[i] = (byte) b;
+      }
+      for (int i = 0; i < nameBytes.length; i++) {
+        if (name[i] != nameBytes[i]) {
+          return;
+        }
+      }
+      String full = new String(name, StandardCharsets.ISO_8859_1);
+      long at = in.position();
+      VmStateDescription<T> sub = d.subsection(full);
+      if (sub == null) {
+        throw VmStateDecodeException.unknownSubsection(full, d.name()).atOffset(at);
+      }
+      in.skip(2 + len);
+      // QEMU reads the be32 version into an 8-bit variable (reference P2); do the same.
+      int version = in.readBe32() & 0xff;
+      if (++ctx.depth > ctx.limits.maxDepth()) {
+        throw VmStateDecodeException.limitExceeded(
+                "subsection nesting depth", ctx.depth, ctx.limits.maxDepth())
+            .atOffset(at);
+      }
+      try {
+        Plan.of(sub).load(obj, in, version, ctx);
+      } catch (VmStateException e) {
+        throw e.inField(shortName(sub));
+      } finally {
+        ctx.depth--;
+      }
+    }
+  }
+
+  private String shortName(VmStateDescription<T> sub) {
+    String n = sub.name().substring(d.name().length());
+    return n.startsWith("/") ? n.substring(1) : n;
+  }
+}

@@ -1,0 +1,90 @@
+package io.vmstate.codec;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.vmstate.api.StateCopier;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+
+/**
+ * Saves objects to and loads them from QEMU's VMState wire encoding, following a description with
+ * QEMU's exact semantics: version window, field gating, hook order, subsection framing on save
+ * (only when needed) and subsection matching on load (an unknown one is an error, an absent one is
+ * fine and its hooks do not run), the outer post_load after the subsections.
+ *
+ * <p>Loads of descriptions with a {@link StateCopier} are atomic: they run on a copy that is
+ * committed only when everything succeeded. Errors carry the byte offset and the field path, rooted
+ * at the description's name, e.g. {@code arm_gicv3/cpu[3]/icc_apr[1][2]}.
+ *
+ * <p>Instances are immutable and thread-safe; {@link #DEFAULT} uses {@link DecodeLimits#DEFAULT}.
+ */
+public final class VmStateCodec {
+  public static final VmStateCodec DEFAULT = new VmStateCodec(DecodeLimits.DEFAULT);
+
+  private final DecodeLimits limits;
+
+  private VmStateCodec(DecodeLimits limits) {
+    this.limits = checkNotNull(limits);
+  }
+
+  /** A codec enforcing {@code limits} on loads. */
+  public static VmStateCodec withLimits(DecodeLimits limits) {
+    return new VmStateCodec(limits);
+  }
+
+  public DecodeLimits limits() {
+    return limits;
+  }
+
+  /** Writes {@code obj} at the description's version. */
+  public <T> void save(VmStateDescription<T> d, T obj, WireOutput out) throws VmStateException {
+    save(d, obj, out, null);
+  }
+
+  /** Writes {@code obj}, telling {@code observer} about every description, field and element. */
+  public <T> void save(VmStateDescription<T> d, T obj, WireOutput out, SaveObserver observer)
+      throws VmStateException {
+    checkNotNull(d, "description");
+    checkNotNull(obj, "object");
+    checkNotNull(out, "output");
+    try {
+      Plan.of(d).save(obj, out, d.version(), new Ctx(limits, observer));
+    } catch (VmStateException e) {
+      throw e.inField(d.name());
+    }
+  }
+
+  /** The encoding of {@code obj}, without the trailing EOF byte QEMU's tests append. */
+  public <T> byte[] saveToBytes(VmStateDescription<T> d, T obj) throws VmStateException {
+    WireOutput out = WireOutput.toBytes();
+    save(d, obj, out);
+    return out.toByteArray();
+  }
+
+  /**
+   * Reads {@code obj}'s state from {@code in}, which was written at {@code streamVersion}. With a
+   * copier the load is atomic; without one a failure may leave some fields loaded.
+   */
+  public <T> void load(VmStateDescription<T> d, T obj, WireInput in, int streamVersion)
+      throws VmStateException {
+    checkNotNull(d, "description");
+    checkNotNull(obj, "object");
+    checkNotNull(in, "input");
+    StateCopier<T> copier = d.copier();
+    T target = copier == null ? obj : copier.copyOf(obj);
+    try {
+      Plan.of(d).load(target, in, streamVersion, new Ctx(limits, null));
+    } catch (VmStateException e) {
+      throw e.inField(d.name());
+    }
+    if (copier != null) {
+      copier.copyInto(target, obj);
+    }
+  }
+
+  /** Loads from a byte array; bytes after the state are left alone (QEMU reads on past them). */
+  public <T> void load(VmStateDescription<T> d, T obj, byte[] data, int streamVersion)
+      throws VmStateException {
+    load(d, obj, WireInput.of(data), streamVersion);
+  }
+}
