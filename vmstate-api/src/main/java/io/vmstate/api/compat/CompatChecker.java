@@ -29,16 +29,17 @@ import java.util.Map;
  *       subsection, whose version travels in its header. A raised top-level version is a warning
  *       (streams of the new version cannot go back, P15).
  *   <li>Fields are walked in lockstep in wire order. A field is on the wire when its version_id is
- *       at most the version the description is processed at: the stream's version for sections
- *       and subsections; for nested structs the old side saves at the old child's own version
- *       and the new side loads at the new child's (P1); vstructs use their explicit version;
- *       WITH_TMP and container elements are loaded at the field's version_id (P4). Fields gated
- *       by an existence test are assumed on the wire on both sides.
+ *       at most the version the description is processed at: the stream's version for sections and
+ *       subsections; for nested structs the old side saves at the old child's own version and the
+ *       new side loads at the new child's (P1); vstructs use their explicit version; WITH_TMP and
+ *       container elements are loaded at the field's version_id (P4). Fields gated by an existence
+ *       test are assumed on the wire on both sides.
  *   <li>{@code unused} padding on one side is matched against the other side's fields by total
  *       bytes (element size times count, P7); overshoot is {@code unused size mismatch near X}.
  *   <li>When names differ: descend into an embedded struct whose first field matches; otherwise a
- *       field with the identical layout is a rename (a warning); otherwise {@code expected field
- *       X, got Y; skipping rest}.
+ *       field with the identical layout is a rename (a warning) unless either name still occurs
+ *       later on the other side (then a field was removed or moved); otherwise {@code expected
+ *       field X, got Y; skipping rest}.
  *   <li>Matching fields: {@code size mismatch: s , d} for element sizes (not for structs, whose
  *       QEMU sizes are host sizes), element count, 2-D shape, sub-array range, fixed versus
  *       variable count, pointer arrays, {@code missing description}, nested versions; then the
@@ -174,8 +175,7 @@ public final class CompatChecker {
       if (!o.getPriority().isEmpty()
           && !n.getPriority().isEmpty()
           && !o.getPriority().equals(n.getPriority())) {
-        warning(
-            "", "migration priority changed: " + o.getPriority() + " -> " + n.getPriority());
+        warning("", "migration priority changed: " + o.getPriority() + " -> " + n.getPriority());
       }
       description("", o, n, o.getVersionId(), o.getVersionId());
     }
@@ -270,8 +270,8 @@ public final class CompatChecker {
         if (a == null) {
           if (b.field().getHasExistsTest()) {
             warning(
-                b.path(), "new reads this field when its field_exists test passes; old never"
-                    + " sends it");
+                b.path(),
+                "new reads this field when its field_exists test passes; old never" + " sends it");
           } else {
             error(
                 b.path(),
@@ -300,8 +300,11 @@ public final class CompatChecker {
         if (descend(oc, a, b.name()) || descend(nc, b, a.name())) {
           continue;
         }
-        if (sameLayout(a.field(), b.field())) {
-          warning(a.path(), "field renamed: " + a.name() + " -> " + b.name() + " (same wire layout)");
+        if (sameLayout(a.field(), b.field())
+            && !containsName(nc, a.name())
+            && !containsName(oc, b.name())) {
+          warning(
+              a.path(), "field renamed: " + a.name() + " -> " + b.name() + " (same wire layout)");
           oc.removeFirst();
           nc.removeFirst();
           field(a, b);
@@ -510,8 +513,8 @@ public final class CompatChecker {
   }
 
   /**
-   * The version the loading side processes a nested description at: a vstruct's explicit version,
-   * a plain struct's own version (P1), the field's version_id for WITH_TMP and containers (P4).
+   * The version the loading side processes a nested description at: a vstruct's explicit version, a
+   * plain struct's own version (P1), the field's version_id for WITH_TMP and containers (P4).
    */
   private static int processingVersion(FieldSchema f) {
     if (f.hasStructVersion()) {
@@ -582,6 +585,13 @@ public final class CompatChecker {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether a later field of the cursor has this name (then a mismatch is a move, not a rename).
+   */
+  private static boolean containsName(Deque<Entry> cursor, String name) {
+    return cursor.stream().anyMatch(e -> e.name().equals(name));
   }
 
   private static DescriptionSchema find(List<DescriptionSchema> list, String name) {

@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The logic behind {@code vmstate check-compat OLD NEW [--json]}, for the CLI to wire up: read two
- * schema files (QEMU {@code -dump-vmstate} JSON, our extended JSON or a protobuf {@code
- * SchemaSet}, detected per file), check, print, and return the exit status (the number of errors,
- * capped at 255; warnings do not count).
+ * schema files (QEMU {@code -dump-vmstate} JSON, our extended JSON or a protobuf {@code SchemaSet},
+ * detected per file), check, print, and return the exit status (the number of errors, capped at
+ * 255; warnings do not count).
  */
 public final class CompatCommand {
   private CompatCommand() {}
@@ -41,7 +41,8 @@ public final class CompatCommand {
    * Runs the check and prints the report to {@code out}: one line per problem and a summary, or
    * with {@code json} the JSON form. Returns the exit status.
    */
-  public static int run(InputStream oldSchema, InputStream newSchema, boolean json, OutputStream out)
+  public static int run(
+      InputStream oldSchema, InputStream newSchema, boolean json, OutputStream out)
       throws IOException, SchemaFormatException {
     CompatReport report = run(oldSchema, newSchema);
     if (json) {

@@ -30,8 +30,7 @@ public final class SchemaFormatException extends VmStateDecodeException {
   /** A member every entry of this kind needs is absent. */
   public static SchemaFormatException missingMember(String member, String entry, long offset) {
     return (SchemaFormatException)
-        new SchemaFormatException(entry + " has no '" + member + "' member", null)
-            .atOffset(offset);
+        new SchemaFormatException(entry + " has no '" + member + "' member", null).atOffset(offset);
   }
 
   /** A member's value is outside what the format allows. */

@@ -22,11 +22,11 @@ import java.util.Locale;
  * never held as a tree).
  *
  * <p>A file is ours when {@code vmschkmachine} carries {@code "origin": "vmstate-java"}; otherwise
- * it is a QEMU dump ({@link Origin#QEMU_DUMP}): fields then have no wire type, {@code size} is the C
- * member size, and an element count is known only where QEMU 8.1+ wrote {@code "num"}. Unknown
+ * it is a QEMU dump ({@link Origin#QEMU_DUMP}): fields then have no wire type, {@code size} is the
+ * C member size, and an element count is known only where QEMU 8.1+ wrote {@code "num"}. Unknown
  * members are skipped, so newer dumps still load. Members of the wrong type, missing names and
- * malformed JSON are {@link SchemaFormatException}s with the byte offset and the path (section
- * key, {@code Fields[3]}, {@code Subsections[0]}, ...).
+ * malformed JSON are {@link SchemaFormatException}s with the byte offset and the path (section key,
+ * {@code Fields[3]}, {@code Subsections[0]}, ...).
  */
 public final class SchemaJsonReader {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -217,8 +217,7 @@ public final class SchemaJsonReader {
     void read(int index) throws IOException, SchemaFormatException;
   }
 
-  private void readArray(String member, Element element)
-      throws IOException, SchemaFormatException {
+  private void readArray(String member, Element element) throws IOException, SchemaFormatException {
     expectStart(p.currentToken(), member, JsonToken.START_ARRAY, "an array");
     int i = 0;
     while (p.nextToken() != JsonToken.END_ARRAY) {

@@ -30,13 +30,14 @@ import java.util.Locale;
  * }
  * </pre>
  *
- * <p>{@code "size"} is {@code element_size}: for our schemas the wire bytes of one element (0 when
- * it is not fixed), where QEMU writes the C member size. {@code "num"} is written for fixed arrays,
- * as QEMU 8.1 and later do. {@link Flavor#EXTENDED} adds the members that carry the rest of the
- * wire layout ({@code type}, {@code count}, {@code start}, {@code rows}/{@code columns}, {@code
- * count_source}, {@code wire_size}, {@code struct_version}, {@code pointer_array}, {@code
- * Key_Description}, {@code priority}, {@code unmigratable}, {@code presence}, and the origin under
- * {@code vmschkmachine}); {@link SchemaJsonReader} reads both flavors back.
+ * <p>{@code "size"} is {@code element_size}: for our schemas the wire bytes of one element, where
+ * QEMU writes the C member size; when the element size is not fixed, the QEMU flavor writes 0 and
+ * the extended flavor leaves {@code "size"} out. {@code "num"} is written for fixed arrays, as QEMU
+ * 8.1 and later do. {@link Flavor#EXTENDED} adds the members that carry the rest of the wire layout
+ * ({@code type}, {@code count}, {@code start}, {@code rows}/{@code columns}, {@code count_source},
+ * {@code wire_size}, {@code struct_version}, {@code pointer_array}, {@code Key_Description}, {@code
+ * priority}, {@code unmigratable}, {@code presence}, and the origin under {@code vmschkmachine});
+ * {@link SchemaJsonReader} reads both flavors back.
  */
 public final class SchemaJsonWriter {
   /** Which members to write. */
@@ -151,7 +152,9 @@ public final class SchemaJsonWriter {
     g.writeStringField("field", f.getName());
     g.writeNumberField("version_id", f.getVersionId());
     g.writeBooleanField("field_exists", f.getHasExistsTest());
-    g.writeNumberField("size", f.hasElementSize() ? f.getElementSize() : 0);
+    if (f.hasElementSize() || !extended()) {
+      g.writeNumberField("size", f.hasElementSize() ? f.getElementSize() : 0);
+    }
     if (f.getArray() && f.hasCount()) {
       g.writeNumberField("num", f.getCount());
     }
