@@ -99,7 +99,8 @@ public final class SchemaExporter {
             .setMinimumVersionId(d.minimumVersion())
             .setPriority(d.priority().name())
             .setUnmigratable(d.isUnmigratable())
-            .setPresence(d.needed() == null ? Presence.ALWAYS : Presence.WHEN_NEEDED);
+            .setPresence(d.needed() == null ? Presence.ALWAYS : Presence.WHEN_NEEDED)
+            .setHasFieldTable(!d.fields().isEmpty());
     for (Field<?> f : d.fields()) {
       if (!(f instanceof ValidateField)) {
         b.addFields(field(f));

@@ -137,7 +137,10 @@ public final class SchemaJsonReader {
         case "priority" -> d.setPriority(string(m));
         case "unmigratable" -> d.setUnmigratable(bool(m));
         case "presence" -> d.setPresence(presence(string(m)));
-        case "Fields" -> readArray(m, i -> d.addFields(readField()));
+        case "Fields" -> {
+          d.setHasFieldTable(true);
+          readArray(m, i -> d.addFields(readField()));
+        }
         case "Subsections" -> readArray(m, i -> d.addSubsections(readDescription()));
         default -> p.skipChildren();
       }

@@ -79,11 +79,55 @@ public final class SchemaJsonWriter {
 
   private static DefaultPrettyPrinter qemuStyle() {
     DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
-    return new DefaultPrettyPrinter(
-            Separators.createDefaultInstance()
-                .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
-        .withObjectIndenter(indenter)
-        .withArrayIndenter(indenter);
+    return new QemuPrettyPrinter().withObjectIndenter(indenter).withArrayIndenter(indenter);
+  }
+
+  /**
+   * Jackson's pretty printer with QEMU's separators ({@code "key": value}) and QEMU's empty array:
+   * an empty line, then the closing bracket at the array's indentation.
+   */
+  private static final class QemuPrettyPrinter extends DefaultPrettyPrinter {
+    private static final long serialVersionUID = 1L;
+
+    QemuPrettyPrinter() {
+      super(
+          Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+    }
+
+    private QemuPrettyPrinter(QemuPrettyPrinter base) {
+      super(base);
+    }
+
+    @Override
+    public QemuPrettyPrinter createInstance() {
+      return new QemuPrettyPrinter(this);
+    }
+
+    @Override
+    public QemuPrettyPrinter withObjectIndenter(Indenter i) {
+      QemuPrettyPrinter p = new QemuPrettyPrinter(this);
+      p._objectIndenter = i;
+      return p;
+    }
+
+    @Override
+    public QemuPrettyPrinter withArrayIndenter(Indenter i) {
+      QemuPrettyPrinter p = new QemuPrettyPrinter(this);
+      p._arrayIndenter = i;
+      return p;
+    }
+
+    @Override
+    public void writeEndArray(JsonGenerator g, int nrOfValues) throws IOException {
+      if (nrOfValues > 0) {
+        super.writeEndArray(g, nrOfValues);
+        return;
+      }
+      _nesting--;
+      g.writeRaw('\n');
+      _arrayIndenter.writeIndentation(g, _nesting);
+      g.writeRaw(']');
+    }
   }
 
   private boolean extended() {
@@ -130,7 +174,7 @@ public final class SchemaJsonWriter {
         g.writeStringField("presence", d.getPresence().name().toLowerCase(Locale.ROOT));
       }
     }
-    if (d.getFieldsCount() > 0) {
+    if (d.getFieldsCount() > 0 || d.getHasFieldTable()) {
       g.writeArrayFieldStart("Fields");
       for (FieldSchema f : d.getFieldsList()) {
         writeField(g, f);
