@@ -1,0 +1,69 @@
+package io.vmstate.api.compat;
+
+import io.vmstate.api.IncompatibleSchemaException;
+import io.vmstate.api.schema.SchemaFiles;
+import io.vmstate.api.schema.SchemaFormatException;
+import io.vmstate.api.schema.proto.SchemaSet;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The logic behind {@code vmstate check-compat OLD NEW [--json]}, for the CLI to wire up: read two
+ * schema files (QEMU {@code -dump-vmstate} JSON, our extended JSON or a protobuf {@code SchemaSet},
+ * detected per file), check, print, and return the exit status (the number of errors, capped at
+ * 255; warnings do not count).
+ */
+public final class CompatCommand {
+  private CompatCommand() {}
+
+  /** Reads both schemas and checks that streams written with the old one load with the new one. */
+  public static CompatReport run(InputStream oldSchema, InputStream newSchema)
+      throws IOException, SchemaFormatException {
+    SchemaSet o;
+    try {
+      o = SchemaFiles.read(oldSchema);
+    } catch (SchemaFormatException e) {
+      throw (SchemaFormatException) e.inField("OLD");
+    }
+    SchemaSet n;
+    try {
+      n = SchemaFiles.read(newSchema);
+    } catch (SchemaFormatException e) {
+      throw (SchemaFormatException) e.inField("NEW");
+    }
+    return CompatChecker.standard().check(o, n);
+  }
+
+  /**
+   * Runs the check and prints the report to {@code out}: one line per problem and a summary, or
+   * with {@code json} the JSON form. Returns the exit status.
+   */
+  public static int run(
+      InputStream oldSchema, InputStream newSchema, boolean json, OutputStream out)
+      throws IOException, SchemaFormatException {
+    CompatReport report = run(oldSchema, newSchema);
+    if (json) {
+      report.writeJson(out);
+    } else {
+      PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
+      ps.print(report.toText());
+      ps.flush();
+    }
+    return report.exitStatus();
+  }
+
+  /**
+   * For a pre-flight check (the framed transport's Hello): throws when streams of {@code source}
+   * would not load with {@code destination}, listing every error.
+   */
+  public static void requireCompatible(SchemaSet source, SchemaSet destination)
+      throws IncompatibleSchemaException {
+    CompatReport report = CompatChecker.standard().check(source, destination);
+    if (!report.isCompatible()) {
+      throw IncompatibleSchemaException.of(report.errorLines());
+    }
+  }
+}

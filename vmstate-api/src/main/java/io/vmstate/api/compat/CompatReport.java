@@ -1,0 +1,112 @@
+package io.vmstate.api.compat;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.google.common.collect.ImmutableList;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The outcome of a compatibility check: the problems in the order found, the error and warning
+ * counts, and the exit status of {@code vmstate check-compat} (the number of errors, capped at 255
+ * as QEMU's checker does; warnings never count).
+ */
+public final class CompatReport {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private final ImmutableList<Problem> problems;
+  private final int errors;
+
+  CompatReport(List<Problem> problems) {
+    this.problems = ImmutableList.copyOf(problems);
+    this.errors = (int) problems.stream().filter(Problem::isError).count();
+  }
+
+  public ImmutableList<Problem> problems() {
+    return problems;
+  }
+
+  public int errors() {
+    return errors;
+  }
+
+  public int warnings() {
+    return problems.size() - errors;
+  }
+
+  /** True when there is no error (warnings allowed). */
+  public boolean isCompatible() {
+    return errors == 0;
+  }
+
+  /** The number of errors, capped at 255. */
+  public int exitStatus() {
+    return Math.min(errors, 255);
+  }
+
+  /** The error lines only, as {@link io.vmstate.api.IncompatibleSchemaException#of} takes them. */
+  public List<String> errorLines() {
+    return problems.stream().filter(Problem::isError).map(Problem::toString).toList();
+  }
+
+  /** One line per problem, then a summary line {@code N errors, M warnings}. */
+  public String toText() {
+    StringBuilder sb = new StringBuilder();
+    for (Problem p : problems) {
+      sb.append(p).append('\n');
+    }
+    sb.append(errors)
+        .append(errors == 1 ? " error, " : " errors, ")
+        .append(warnings())
+        .append(warnings() == 1 ? " warning" : " warnings")
+        .append('\n');
+    return sb.toString();
+  }
+
+  /**
+   * Writes {@code {"errors": n, "warnings": m, "problems": [{"severity", "device", "path",
+   * "message"}...]}} followed by a newline; the stream is flushed, not closed.
+   */
+  public void writeJson(OutputStream out) throws IOException {
+    try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+      g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+      g.useDefaultPrettyPrinter();
+      g.writeStartObject();
+      g.writeNumberField("errors", errors);
+      g.writeNumberField("warnings", warnings());
+      g.writeArrayFieldStart("problems");
+      for (Problem p : problems) {
+        g.writeStartObject();
+        g.writeStringField("severity", p.severity().label());
+        g.writeStringField("device", p.device());
+        g.writeStringField("path", p.path());
+        g.writeStringField("message", p.message());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+      g.writeRaw('\n');
+    }
+  }
+
+  /** {@link #writeJson} as a string. */
+  public String toJson() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      writeJson(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing to memory failed", e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return toText();
+  }
+}
