@@ -380,7 +380,15 @@ public final class VmStateDescription<T> {
         String field, WireType type, ToIntFunction<T> get, ObjIntConsumer<T> set) {
       checkNotNull(get, "%s.%s: getter", name, field);
       checkNotNull(set, "%s.%s: setter", name, field);
-      return scalar(field, type, o -> get.applyAsInt(o), (o, v) -> set.accept(o, (int) v));
+      return add(
+          new ScalarField<>(
+              field,
+              type,
+              o -> get.applyAsInt(o),
+              (o, v) -> set.accept(o, (int) v),
+              null,
+              get,
+              set));
     }
 
     private Builder<T> doubleScalar(
