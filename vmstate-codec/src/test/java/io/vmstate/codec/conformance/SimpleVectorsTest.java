@@ -151,6 +151,24 @@ class SimpleVectorsTest {
   }
 
   @Test
+  void qemuHarnessFailureShapes() {
+    // test-vmstate.c's load_vmstate: empty, size-2, first half and second half all fail.
+    for (byte[] wire :
+        new byte[][] {Hex.withEof(PRIMITIVE_WIRE), Hex.withEof("00 42 00 43 00 44")}) {
+      boolean primitive = wire.length > 7;
+      int n = wire.length;
+      int[][] shapes = {{0, 0}, {0, n - 2}, {0, n / 2}, {n / 2, n / 2}};
+      for (int[] shape : shapes) {
+        if (primitive) {
+          loadFails(PRIMITIVE, new Primitive(), WireInput.of(wire, shape[0], shape[1]), 1);
+        } else {
+          loadFails(ARRAY, new ArrayHolder(), WireInput.of(wire, shape[0], shape[1]), 1);
+        }
+      }
+    }
+  }
+
+  @Test
   void boolLoadsAnyNonZeroByteAsTrue() throws Exception {
     byte[] wire = Hex.withEof(PRIMITIVE_WIRE);
     wire[0] = (byte) 0x7f;
