@@ -799,7 +799,12 @@ public final class VmStateDescription<T> {
                     ? "' comes after the array; it must be loaded first"
                     : "' does not exist among the scalar fields of " + name));
       }
-      VarCount<T> resolved = vc.resolve(countField);
+      VarCount<T> resolved;
+      try {
+        resolved = vc.resolve(countField);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(name + "." + f.name() + ": " + e.getMessage(), e);
+      }
       if (f instanceof ArrayField<T> a) {
         a.resolveCount(resolved);
       } else if (f instanceof BufferField<T> b) {
