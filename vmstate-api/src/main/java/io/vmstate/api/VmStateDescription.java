@@ -380,7 +380,15 @@ public final class VmStateDescription<T> {
         String field, WireType type, ToIntFunction<T> get, ObjIntConsumer<T> set) {
       checkNotNull(get, "%s.%s: getter", name, field);
       checkNotNull(set, "%s.%s: setter", name, field);
-      return scalar(field, type, o -> get.applyAsInt(o), (o, v) -> set.accept(o, (int) v));
+      return add(
+          new ScalarField<>(
+              field,
+              type,
+              o -> get.applyAsInt(o),
+              (o, v) -> set.accept(o, (int) v),
+              null,
+              get,
+              set));
     }
 
     private Builder<T> doubleScalar(
@@ -791,7 +799,12 @@ public final class VmStateDescription<T> {
                     ? "' comes after the array; it must be loaded first"
                     : "' does not exist among the scalar fields of " + name));
       }
-      VarCount<T> resolved = vc.resolve(countField);
+      VarCount<T> resolved;
+      try {
+        resolved = vc.resolve(countField);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(name + "." + f.name() + ": " + e.getMessage(), e);
+      }
       if (f instanceof ArrayField<T> a) {
         a.resolveCount(resolved);
       } else if (f instanceof BufferField<T> b) {

@@ -14,6 +14,7 @@ import io.vmstate.api.VarCount;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.WireType;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The generic binding: the same field table, bound to {@link StateRecord}s instead of a Java class.
@@ -132,7 +133,7 @@ public final class GenericBinding {
         b.array(wire, name, r -> scope.apply(r).array(name, shown, n), n);
       }
     } else if (raw instanceof BufferField<?> buf) {
-      mirrorBuffer(buf, scope, b);
+      mirrorBuffer(buf, key, scope, b);
     } else if (raw instanceof StructField<?, ?> s) {
       mirrorStruct(owner, s, scope, b);
     } else if (raw instanceof TmpField<?, ?> t) {
@@ -161,19 +162,27 @@ public final class GenericBinding {
     return v instanceof StateValue.Array a ? a.values() : Elements.of(type).newArray(0);
   }
 
+  /**
+   * Buffers, bitmaps and unused bytes. {@code key} is where the record keeps the value: the field
+   * name, or for repeated names such as {@code unused} the name with its occurrence index.
+   */
   private static void mirrorBuffer(
       BufferField<?> buf,
+      String key,
       Function<StateRecord, StateRecord> scope,
       VmStateDescription.Builder<StateRecord> b) {
-    String name = buf.name();
+    String name = key;
     WireType type = buf.wireType();
     if (type == WireType.BITMAP) {
       if (buf.varCount() != null) {
         VarCount<StateRecord> bits = count(buf.varCount(), scope);
+        ToLongFunction<StateRecord> bitCount = countValue(buf.varCount(), scope);
         b.bitmap(
             name,
             bits,
-            r -> (long[]) scope.apply(r).array(name, WireType.BITMAP, words(bits.count(r))));
+            r ->
+                (long[])
+                    scope.apply(r).array(name, WireType.BITMAP, words(bitCount.applyAsLong(r))));
       } else {
         int words = words(buf.size());
         b.bitmap(
@@ -194,7 +203,7 @@ public final class GenericBinding {
       int n = buf.fixedWireSize();
       if (type == WireType.UNUSED) {
         // Keep what arrived, so a rewrite stays byte-identical even if a sender put non-zeros.
-        b.buffer("unused", r -> scope.apply(r).bytes(name, type, n), n);
+        b.buffer(buf.name(), r -> scope.apply(r).bytes(name, type, n), n);
       } else {
         b.buffer(name, r -> scope.apply(r).bytes(name, type, n), n);
       }
@@ -250,6 +259,20 @@ public final class GenericBinding {
     }
     String label = typed.name();
     return VarCount.config(label, typed.countType(), r -> scope.apply(r).config(label));
+  }
+
+  /**
+   * The count a record holds for {@code typed}, as {@link VarCount#count} reads it: the builder
+   * resolves a field reference only inside the field it builds, so accessors that need the count
+   * read the record's own (already normalized) count field.
+   */
+  private static ToLongFunction<StateRecord> countValue(
+      VarCount<?> typed, Function<StateRecord, StateRecord> scope) {
+    String label = typed.name();
+    if (typed.isFieldReference()) {
+      return r -> Math.max(0, scope.apply(r).bits(label));
+    }
+    return r -> scope.apply(r).config(label);
   }
 
   /** The plain type that reads the same bytes as a check type. */

@@ -40,7 +40,9 @@ final class Plan<T> {
 
   final VmStateDescription<T> d;
   private final FieldCodec<T>[] fields;
-  private final List<VmStateDescription<T>> subs;
+  private final VmStateDescription<T>[] subs;
+  private final Plan<T>[] subPlans;
+  private final byte[][] subNames;
   private final byte[] nameBytes;
 
   @SuppressWarnings("unchecked")
@@ -56,16 +58,21 @@ final class Plan<T> {
     for (int i = 0; i < fs.size(); i++) {
       fields[i] = compile(fs.get(i));
     }
-    this.subs = d.subsections();
-    for (VmStateDescription<T> s : subs) {
-      Plan.of(s);
+    // Arrays, not the description's lists: the hot path must not allocate iterators.
+    List<VmStateDescription<T>> ss = d.subsections();
+    this.subs = ss.toArray(new VmStateDescription[0]);
+    this.subPlans = new Plan[subs.length];
+    this.subNames = new byte[subs.length][];
+    for (int i = 0; i < subs.length; i++) {
+      subPlans[i] = Plan.of(subs[i]);
+      subNames[i] = subs[i].name().getBytes(StandardCharsets.ISO_8859_1);
     }
     this.nameBytes = d.name().getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private static <T> FieldCodec<T> compile(Field<T> f) {
     if (f instanceof ScalarField<T> s) {
-      return new ScalarCodec<>(s);
+      return ScalarCodec.of(s);
     } else if (f instanceof ArrayField<T> a) {
       return new ArrayCodec<>(a);
     } else if (f instanceof BufferField<T> b) {
@@ -113,16 +120,18 @@ final class Plan<T> {
       if (obs != null) {
         obs.endFields();
       }
-      for (VmStateDescription<T> s : subs) {
+      for (int i = 0; i < subs.length; i++) {
+        VmStateDescription<T> s = subs[i];
         if (s.isNeeded(obj)) {
           try {
             if (obs != null) {
               obs.beginSubsection(s, s.version());
             }
             out.writeU8(SUBSECTION);
-            out.writeStr8(s.name());
+            out.writeU8(subNames[i].length);
+            out.writeBytes(subNames[i]);
             out.writeBe32(s.version());
-            Plan.of(s).save(obj, out, s.version(), ctx);
+            subPlans[i].save(obj, out, s.version(), ctx);
             if (obs != null) {
               obs.endSubsection();
             }
@@ -188,27 +197,24 @@ final class Plan<T> {
   private void loadSubsections(T obj, WireInput in, Ctx ctx) throws VmStateException {
     while (in.peekU8(0) == SUBSECTION) {
       int len = in.peekU8(1);
-      if (len < nameBytes.length + 1) {
+      if (len < nameBytes.length + 1 || in.fill(2 + len) < 2 + len) {
         return;
       }
-      byte[] name = new byte[len];
-      for (int i = 0; i < len; i++) {
-        int b = in.peekU8(2 + i);
-        if (b < 0) {
-          return;
-        }
-        name[i] = (byte) b;
-      }
       for (int i = 0; i < nameBytes.length; i++) {
-        if (name[i] != nameBytes[i]) {
+        if (in.peekU8(2 + i) != (nameBytes[i] & 0xff)) {
           return;
         }
       }
-      String full = new String(name, StandardCharsets.ISO_8859_1);
       long at = in.position();
-      VmStateDescription<T> sub = d.subsection(full);
-      if (sub == null) {
-        throw VmStateDecodeException.unknownSubsection(full, d.name()).atOffset(at);
+      int k = matchSubsection(in, len);
+      if (k < 0) {
+        byte[] name = new byte[len];
+        for (int i = 0; i < len; i++) {
+          name[i] = (byte) in.peekU8(2 + i);
+        }
+        throw VmStateDecodeException.unknownSubsection(
+                new String(name, StandardCharsets.ISO_8859_1), d.name())
+            .atOffset(at);
       }
       in.skip(2 + len);
       // QEMU reads the be32 version into an 8-bit variable (reference P2); do the same.
@@ -219,13 +225,31 @@ final class Plan<T> {
             .atOffset(at);
       }
       try {
-        Plan.of(sub).load(obj, in, version, ctx);
+        subPlans[k].load(obj, in, version, ctx);
       } catch (VmStateException e) {
-        throw e.inField(shortName(sub));
+        throw e.inField(shortName(subs[k]));
       } finally {
         ctx.depth--;
       }
     }
+  }
+
+  /** The index of the subsection whose name is the {@code len} bytes at look-ahead 2, or -1. */
+  private int matchSubsection(WireInput in, int len) throws VmStateDecodeException {
+    for (int k = 0; k < subNames.length; k++) {
+      byte[] n = subNames[k];
+      if (n.length != len) {
+        continue;
+      }
+      int i = nameBytes.length;
+      while (i < len && in.peekU8(2 + i) == (n[i] & 0xff)) {
+        i++;
+      }
+      if (i == len) {
+        return k;
+      }
+    }
+    return -1;
   }
 
   private String shortName(VmStateDescription<T> sub) {
