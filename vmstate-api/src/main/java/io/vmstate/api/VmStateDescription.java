@@ -55,6 +55,7 @@ public final class VmStateDescription<T> {
   private final Hooks.PostLoad<T> postLoad;
   private final Hooks.Needed<T> needed;
   private final StateCopier<T> copier;
+  private final QemuRelease introducedIn;
 
   private VmStateDescription(Builder<T> b) {
     this.name = b.name;
@@ -70,6 +71,7 @@ public final class VmStateDescription<T> {
     this.postLoad = b.postLoad;
     this.needed = b.needed;
     this.copier = b.copier;
+    this.introducedIn = b.introducedIn;
   }
 
   /** Starts a description with QEMU's name for it (the section idstr of sysbus devices). */
@@ -160,6 +162,15 @@ public final class VmStateDescription<T> {
     return copier;
   }
 
+  /**
+   * The QEMU release that introduced this subsection or section, or null when every release this
+   * project targets has it. A save for an older target omits it, or refuses when its state is not
+   * the default (see {@code VmStateCodec.save} with a target).
+   */
+  public QemuRelease introducedIn() {
+    return introducedIn;
+  }
+
   @Override
   public String toString() {
     return name + " v" + version + " (min " + minimumVersion + ", " + fields.size() + " fields)";
@@ -186,6 +197,7 @@ public final class VmStateDescription<T> {
     private Hooks.PostLoad<T> postLoad;
     private Hooks.Needed<T> needed;
     private StateCopier<T> copier;
+    private QemuRelease introducedIn;
 
     private Builder(String name) {
       checkNotNull(name, "description name");
@@ -248,6 +260,12 @@ public final class VmStateDescription<T> {
     /** Makes loads atomic: they run on a copy committed only on success. */
     public Builder<T> copier(StateCopier<T> c) {
       this.copier = checkNotNull(c);
+      return this;
+    }
+
+    /** Marks this subsection (or section) as first shipped in QEMU {@code release}. */
+    public Builder<T> introducedIn(QemuRelease release) {
+      this.introducedIn = checkNotNull(release);
       return this;
     }
 

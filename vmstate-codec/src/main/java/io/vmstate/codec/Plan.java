@@ -122,6 +122,9 @@ final class Plan<T> {
       }
       for (int i = 0; i < subs.length; i++) {
         VmStateDescription<T> s = subs[i];
+        if (!DownLevel.keep(s, obj, ctx.target)) {
+          continue;
+        }
         if (s.isNeeded(obj)) {
           try {
             if (obs != null) {

@@ -44,11 +44,26 @@ public final class VmStateCodec {
   /** Writes {@code obj}, telling {@code observer} about every description, field and element. */
   public <T> void save(VmStateDescription<T> d, T obj, WireOutput out, SaveObserver observer)
       throws VmStateException {
+    save(d, obj, out, observer, null);
+  }
+
+  /**
+   * Writes {@code obj} for an older QEMU release: subsections introduced after {@code target} are
+   * omitted, and a save whose state needs one of them fails with a {@link
+   * io.vmstate.api.VmStateEncodeException} naming it (no silent loss).
+   */
+  public <T> void save(
+      VmStateDescription<T> d,
+      T obj,
+      WireOutput out,
+      SaveObserver observer,
+      io.vmstate.api.QemuRelease target)
+      throws VmStateException {
     checkNotNull(d, "description");
     checkNotNull(obj, "object");
     checkNotNull(out, "output");
     try {
-      Plan.of(d).save(obj, out, d.version(), new Ctx(limits, observer));
+      Plan.of(d).save(obj, out, d.version(), new Ctx(limits, observer, target));
     } catch (VmStateException e) {
       throw e.inField(d.name());
     }
