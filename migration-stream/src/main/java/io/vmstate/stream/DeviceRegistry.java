@@ -32,8 +32,8 @@ import java.util.Map;
  *
  * <p><b>Save</b> writes a complete stream: header, configuration, one FULL section per device in
  * descending {@link io.vmstate.api.MigrationPriority} then registration order (a device whose
- * top-level {@code needed} is false is omitted, as in QEMU), footers, EOF and the vmdesc JSON, built
- * from the codec's {@link io.vmstate.codec.SaveObserver} events in QEMU's compact formatting.
+ * top-level {@code needed} is false is omitted, as in QEMU), footers, EOF and the vmdesc JSON,
+ * built from the codec's {@link io.vmstate.codec.SaveObserver} events in QEMU's compact formatting.
  * Section ids are given at registration, from 0, as QEMU's global counter does.
  *
  * <p><b>Load</b> dispatches each section by (idstr, instance id). An unknown section fails with
@@ -43,9 +43,9 @@ import java.util.Map;
  *
  * <p>Loading is atomic across the registry: nothing is applied unless the whole stream decoded.
  * Each device is staged: with a {@link StateCopier} the load (hooks included) runs on a copy that
- * is copied into the object at the end; without one, the section is decoded into the generic
- * mirror of its description and loaded into the object from those bytes at the end (so its hooks
- * run at commit time).
+ * is copied into the object at the end; without one, the section is decoded into the generic mirror
+ * of its description and loaded into the object from those bytes at the end (so its hooks run at
+ * commit time).
  */
 public final class DeviceRegistry {
   private final MachineConfiguration configuration;
@@ -77,7 +77,8 @@ public final class DeviceRegistry {
 
   /** What a load found besides the registered devices. */
   public record LoadResult(
-      MachineConfiguration configuration, Map<SectionRef, StateRecord> unknownSections,
+      MachineConfiguration configuration,
+      Map<SectionRef, StateRecord> unknownSections,
       int sectionsLoaded) {}
 
   public DeviceRegistry(MachineConfiguration configuration) {
@@ -145,8 +146,7 @@ public final class DeviceRegistry {
     json.startObject(null);
     json.str("name", d.idstr);
     json.int64("instance_id", d.instanceId);
-    w.device(
-        d.sectionId, d.idstr, d.instanceId, d.description, d.object, new VmdescWriter(json));
+    w.device(d.sectionId, d.idstr, d.instanceId, d.description, d.object, new VmdescWriter(json));
     json.endObject();
   }
 
@@ -255,7 +255,9 @@ public final class DeviceRegistry {
     deferredVersions.add(ref.versionId());
   }
 
-  /** Decodes through the vmdesc, then the typed description from the same bytes; both must agree. */
+  /**
+   * Decodes through the vmdesc, then the typed description from the same bytes; both must agree.
+   */
   private <T> void crossChecked(
       MigrationStreamReader reader,
       StreamEvent.Section s,

@@ -54,7 +54,8 @@ class AnalyzerGoldenTest {
       new StreamRewriter(
               Fixtures.reader(data, chunk1), new MigrationStreamWriter(WireOutput.to(out)), null)
           .run();
-      assertArrayEquals(data, out.toByteArray(), "rewrite of " + name + " (1-byte reads " + chunk1 + ")");
+      assertArrayEquals(
+          data, out.toByteArray(), "rewrite of " + name + " (1-byte reads " + chunk1 + ")");
     }
   }
 }

@@ -17,7 +17,8 @@ final class Fixtures {
   private Fixtures() {}
 
   static byte[] bytes(String resource) {
-    try (InputStream in = Fixtures.class.getResourceAsStream("/io/vmstate/stream/fixtures/" + resource)) {
+    try (InputStream in =
+        Fixtures.class.getResourceAsStream("/io/vmstate/stream/fixtures/" + resource)) {
       if (in == null) {
         throw new IllegalStateException("missing fixture " + resource);
       }
@@ -35,7 +36,10 @@ final class Fixtures {
     return new String(bytes(name + ".analyze-" + kind + ".json"), StandardCharsets.UTF_8);
   }
 
-  /** A reader over {@code data} with its vmdesc located first; {@code chunk1} reads 1 byte at a time. */
+  /**
+   * A reader over {@code data} with its vmdesc located first; {@code chunk1} reads 1 byte at a
+   * time.
+   */
   static MigrationStreamReader reader(byte[] data, boolean chunk1) throws Exception {
     InputStream in = chunk1 ? new OneByte(data) : new ByteArrayInputStream(data);
     return new MigrationStreamReader(

@@ -44,14 +44,26 @@ final class Qemu implements AutoCloseable {
     List<String> cmd =
         new ArrayList<>(
             List.of(
-                BINARY, "-M", machine, "-smp", Integer.toString(smp), "-m", "16", "-S",
-                "-nodefaults", "-display", "none", "-qtest", "stdio",
-                "-monitor", "unix:" + mon + ",server=on,wait=off"));
+                BINARY,
+                "-M",
+                machine,
+                "-smp",
+                Integer.toString(smp),
+                "-m",
+                "16",
+                "-S",
+                "-nodefaults",
+                "-display",
+                "none",
+                "-qtest",
+                "stdio",
+                "-monitor",
+                "unix:" + mon + ",server=on,wait=off"));
     cmd.addAll(List.of(extra));
-    process =
-        new ProcessBuilder(cmd).redirectError(dir.resolve("qemu.err").toFile()).start();
+    process = new ProcessBuilder(cmd).redirectError(dir.resolve("qemu.err").toFile()).start();
     qtestIn =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
     qtestOut = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.US_ASCII);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!Files.exists(mon)) {

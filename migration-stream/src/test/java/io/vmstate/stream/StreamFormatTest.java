@@ -93,7 +93,8 @@ class StreamFormatTest {
   void capabilitiesSubsectionVector() throws Exception {
     WireOutput out = WireOutput.toBytes();
     MachineConfiguration c =
-        new MachineConfiguration("m").setCapabilities(List.of(MachineConfiguration.X_IGNORE_SHARED));
+        new MachineConfiguration("m")
+            .setCapabilities(List.of(MachineConfiguration.X_IGNORE_SHARED));
     new MigrationStreamWriter(out).configuration(c);
     byte[] b = out.toByteArray();
     WireOutput expected = WireOutput.toBytes();
@@ -214,10 +215,12 @@ class StreamFormatTest {
         assertThrows(
             VmStateDecodeException.class,
             () -> only.load(Fixtures.reader(data, false), DeviceRegistry.LoadOptions.DEFAULT));
-    assertTrue(e.getMessage().startsWith("Unknown savevm section or instance 'timer' 0."), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("Unknown savevm section or instance 'timer' 0."), e.getMessage());
     var res =
         only.load(
-            Fixtures.reader(data, false), DeviceRegistry.LoadOptions.DEFAULT.withDecodeUnknown(true));
+            Fixtures.reader(data, false),
+            DeviceRegistry.LoadOptions.DEFAULT.withDecodeUnknown(true));
     StateRecord timer = res.unknownSections().values().iterator().next();
     assertEquals(-5, timer.bits("ticks"));
   }
@@ -237,7 +240,9 @@ class StreamFormatTest {
     VersionMismatchException e =
         assertThrows(
             VersionMismatchException.class,
-            () -> reg.load(Fixtures.reader(smallStream(), false), DeviceRegistry.LoadOptions.DEFAULT));
+            () ->
+                reg.load(
+                    Fixtures.reader(smallStream(), false), DeviceRegistry.LoadOptions.DEFAULT));
     assertTrue(e.getMessage().contains("too new"), e.getMessage());
     assertEquals("timer", e.section().orElseThrow().idstr());
   }
@@ -287,10 +292,10 @@ class StreamFormatTest {
     }
     byte[] bad = data.clone();
     bad[(int) footer + 4] = 9;
-    VmStateDecodeException e =
-        assertThrows(VmStateDecodeException.class, () -> walk(bad, false));
+    VmStateDecodeException e = assertThrows(VmStateDecodeException.class, () -> walk(bad, false));
     assertTrue(
-        e.getMessage().contains("Mismatched section id in footer for timer - read 0x9 expected 0x1"),
+        e.getMessage()
+            .contains("Mismatched section id in footer for timer - read 0x9 expected 0x1"),
         e.getMessage());
     assertEquals(footer, e.offset());
   }
@@ -298,15 +303,18 @@ class StreamFormatTest {
   @Test
   void headerErrors() {
     assertTrue(
-        assertThrows(VmStateDecodeException.class, () -> walk(hex("51 45 56 4d 00 00 00 02"), false))
+        assertThrows(
+                VmStateDecodeException.class, () -> walk(hex("51 45 56 4d 00 00 00 02"), false))
             .getMessage()
             .contains("obsolete"));
     assertTrue(
-        assertThrows(VmStateDecodeException.class, () -> walk(hex("51 45 56 4d 00 00 00 04"), false))
+        assertThrows(
+                VmStateDecodeException.class, () -> walk(hex("51 45 56 4d 00 00 00 04"), false))
             .getMessage()
             .contains("Unsupported migration stream version 4"));
     assertTrue(
-        assertThrows(VmStateDecodeException.class, () -> walk(hex("00 00 00 00 00 00 00 03"), false))
+        assertThrows(
+                VmStateDecodeException.class, () -> walk(hex("00 00 00 00 00 00 00 03"), false))
             .getMessage()
             .contains("magic"));
   }

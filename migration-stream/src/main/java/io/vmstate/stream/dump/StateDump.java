@@ -36,9 +36,24 @@ public final class StateDump {
   private final JsonGenerator g;
   private final boolean memory;
   private final Schema schema;
+  private final RamSink ramTee;
   private RamJson ram;
 
   public StateDump(MigrationStreamReader reader, JsonGenerator g, boolean memory, Schema schema) {
+    this(reader, g, memory, schema, null);
+  }
+
+  /**
+   * A dump that also hands RAM records to {@code ramTee} (which consumes the page bytes when the
+   * dump does not print memory), as {@code extract} does to write block files.
+   */
+  public StateDump(
+      MigrationStreamReader reader,
+      JsonGenerator g,
+      boolean memory,
+      Schema schema,
+      RamSink ramTee) {
+    this.ramTee = ramTee;
     this.reader = reader;
     this.g = g;
     this.memory = memory;
@@ -162,7 +177,10 @@ public final class StateDump {
     }
 
     @Override
-    public void blocks(long totalBytes, List<RamBlock> blocks) {
+    public void blocks(long totalBytes, List<RamBlock> blocks) throws VmStateException {
+      if (ramTee != null) {
+        ramTee.blocks(totalBytes, blocks);
+      }
       try {
         for (RamBlock b : blocks) {
           g.writeStringField(b.idstr(), String.format("0x%016x", b.usedLength()));
@@ -183,7 +201,11 @@ public final class StateDump {
     }
 
     @Override
-    public void zeroPage(RamBlock b, long addr, boolean continued, int fill) {
+    public void zeroPage(RamBlock b, long addr, boolean continued, int fill)
+        throws VmStateException {
+      if (ramTee != null) {
+        ramTee.zeroPage(b, addr, continued, fill);
+      }
       if (memory) {
         // The analyzer reads the fill byte signed and prints it with '0x%02x'.
         int signed = (byte) fill;
@@ -199,7 +221,11 @@ public final class StateDump {
         throws VmStateException {
       if (!memory) {
         closeSizesUnchecked();
-        in.skip(pageSize);
+        if (ramTee != null) {
+          ramTee.page(b, addr, continued, in, pageSize);
+        } else {
+          in.skip(pageSize);
+        }
         return;
       }
       if (page.length != pageSize) {
