@@ -41,7 +41,15 @@ public final class VmStateCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, false), new PrintWriter(System.err, true)));
+    PrintWriter out =
+        new PrintWriter(
+            new java.io.BufferedWriter(
+                new java.io.OutputStreamWriter(
+                    new java.io.FileOutputStream(java.io.FileDescriptor.out),
+                    java.nio.charset.StandardCharsets.UTF_8),
+                1 << 16),
+            false);
+    System.exit(run(args, out, new PrintWriter(System.err, true)));
   }
 
   /** Runs the CLI with the given streams and returns the exit status. */

@@ -135,6 +135,28 @@ public final class AnalyzerRenderer {
 
   /** Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0. */
   static String intText(byte[] b, boolean signed) {
+    if (b.length >= 1 && b.length <= 8) {
+      long v = 0;
+      for (byte x : b) {
+        v = (v << 8) | (x & 0xff);
+      }
+      char[] c = new char[2 + 2 * b.length];
+      c[0] = '0';
+      c[1] = 'x';
+      for (int i = c.length - 1; i >= 2; i--, v >>>= 4) {
+        c[i] = HEX[(int) (v & 15)];
+      }
+      String hex = new String(c);
+      if (!signed || b[0] >= 0) {
+        return hex;
+      }
+      long sv = 0;
+      for (byte x : b) {
+        sv = (sv << 8) | (x & 0xff);
+      }
+      int shift = 64 - 8 * b.length;
+      return hex + " (" + ((sv << shift) >> shift) + ")";
+    }
     BigInteger u = new BigInteger(1, b);
     String hex = u.toString(16);
     StringBuilder sb = new StringBuilder(4 + b.length * 2).append("0x");

@@ -66,12 +66,21 @@ public final class PythonJson {
 
   /** Python's {@code indent=4, separators=(',', ': ')}. */
   static final class Indent4 implements PrettyPrinter {
+    private static final String[] NEWLINES = new String[64];
+
+    static {
+      for (int i = 0; i < NEWLINES.length; i++) {
+        NEWLINES[i] = "\n" + "    ".repeat(i);
+      }
+    }
+
     private int level;
 
     private void newline(JsonGenerator g) throws IOException {
-      g.writeRaw('\n');
-      for (int i = 0; i < level; i++) {
-        g.writeRaw("    ");
+      if (level < NEWLINES.length) {
+        g.writeRaw(NEWLINES[level]);
+      } else {
+        g.writeRaw("\n" + "    ".repeat(level));
       }
     }
 

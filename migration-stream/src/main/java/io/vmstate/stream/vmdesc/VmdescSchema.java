@@ -4,7 +4,6 @@ import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.WireType;
 import io.vmstate.codec.Elements;
-import io.vmstate.codec.GenericBinding;
 import io.vmstate.codec.StateRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +53,9 @@ public final class VmdescSchema {
     VmStateDescription.Builder<StateRecord> b =
         VmStateDescription.<StateRecord>named(vmsdName).version(version).minimumVersion(0);
     if (top) {
-      b.copier(GenericBinding.RECORD_COPIER);
+      // Loads go into fresh records that are dropped on failure, so no staging copy is needed;
+      // callers that load into a record they keep can stage it themselves.
+      b.priority(io.vmstate.api.MigrationPriority.DEFAULT);
     }
     if (subsectionName != null) {
       b.needed(r -> parentScope.apply(r).hasSubsection(subsectionName))
