@@ -1,0 +1,350 @@
+package io.vmstate.stream;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.vmstate.api.SectionRef;
+import io.vmstate.api.StateCopier;
+import io.vmstate.api.VersionMismatchException;
+import io.vmstate.api.VmStateDecodeException;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+import io.vmstate.codec.GenericBinding;
+import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.VmStateCodec;
+import io.vmstate.codec.WireOutput;
+import io.vmstate.stream.dump.AnalyzerRenderer;
+import io.vmstate.stream.dump.PythonJson;
+import io.vmstate.stream.ram.RamSink;
+import io.vmstate.stream.vmdesc.QemuJsonWriter;
+import io.vmstate.stream.vmdesc.VmdescWriter;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * QEMU's savevm/loadvm over registered devices (reference §5.5–5.7).
+ *
+ * <p><b>Save</b> writes a complete stream: header, configuration, one FULL section per device in
+ * descending {@link io.vmstate.api.MigrationPriority} then registration order (a device whose
+ * top-level {@code needed} is false is omitted, as in QEMU), footers, EOF and the vmdesc JSON,
+ * built from the codec's {@link io.vmstate.codec.SaveObserver} events in QEMU's compact formatting.
+ * Section ids are given at registration, from 0, as QEMU's global counter does.
+ *
+ * <p><b>Load</b> dispatches each section by (idstr, instance id). An unknown section fails with
+ * QEMU's message, unless {@link LoadOptions#decodeUnknown} asks for it to be decoded through the
+ * stream's vmdesc into a {@link StateRecord} (returned in the {@link LoadResult}). Versions are
+ * checked against each description's window and footers against their sections.
+ *
+ * <p>Loading is atomic across the registry: nothing is applied unless the whole stream decoded.
+ * Each device is staged: with a {@link StateCopier} the load (hooks included) runs on a copy that
+ * is copied into the object at the end; without one, the section is decoded into the generic mirror
+ * of its description and loaded into the object from those bytes at the end (so its hooks run at
+ * commit time).
+ */
+public final class DeviceRegistry {
+  private final MachineConfiguration configuration;
+  private final List<Device<?>> devices = new ArrayList<>();
+  private int nextSectionId;
+
+  private record Device<T>(
+      String idstr, long instanceId, VmStateDescription<T> description, T object, int sectionId) {}
+
+  /** Options of {@link #load}. */
+  public record LoadOptions(
+      boolean decodeUnknown, boolean crossCheck, boolean checkConfiguration, RamSink ram) {
+    /** QEMU's behaviour: unknown sections fail; RAM pages are skipped. */
+    public static final LoadOptions DEFAULT = new LoadOptions(false, false, true, RamSink.SKIP);
+
+    public LoadOptions withDecodeUnknown(boolean b) {
+      return new LoadOptions(b, crossCheck, checkConfiguration, ram);
+    }
+
+    /** Also decode registered devices through the vmdesc and fail unless both agree. */
+    public LoadOptions withCrossCheck(boolean b) {
+      return new LoadOptions(decodeUnknown, b, checkConfiguration, ram);
+    }
+
+    public LoadOptions withCheckConfiguration(boolean b) {
+      return new LoadOptions(decodeUnknown, crossCheck, b, ram);
+    }
+  }
+
+  /** What a load found besides the registered devices. */
+  public record LoadResult(
+      MachineConfiguration configuration,
+      Map<SectionRef, StateRecord> unknownSections,
+      int sectionsLoaded) {}
+
+  public DeviceRegistry(MachineConfiguration configuration) {
+    this.configuration = checkNotNull(configuration, "configuration");
+  }
+
+  public MachineConfiguration configuration() {
+    return configuration;
+  }
+
+  /** Registers a device; its section id is the next free one. */
+  public <T> DeviceRegistry register(
+      String idstr, long instanceId, VmStateDescription<T> description, T object) {
+    checkNotNull(idstr, "idstr");
+    checkArgument(!idstr.isEmpty() && idstr.length() <= 255, "bad idstr '%s'", idstr);
+    checkNotNull(description, "description");
+    checkNotNull(object, "object");
+    checkArgument(
+        find(idstr, instanceId) == null,
+        "Detected duplicate SaveStateEntry: id=%s, instance_id=0x%s",
+        idstr,
+        Long.toHexString(instanceId));
+    devices.add(new Device<>(idstr, instanceId, description, object, nextSectionId++));
+    return this;
+  }
+
+  private Device<?> find(String idstr, long instance) {
+    for (Device<?> d : devices) {
+      if (d.idstr.equals(idstr) && d.instanceId == instance) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  // ---- save ----
+
+  /** Writes the whole stream into {@code out} (and flushes it). */
+  public void save(WireOutput out) throws VmStateException {
+    MigrationStreamWriter w = new MigrationStreamWriter(out);
+    QemuJsonWriter json = new QemuJsonWriter();
+    json.startObject(null);
+    json.int64("page_size", configuration.pageSize(4096));
+    json.startArray("devices");
+    w.header();
+    w.configuration(configuration);
+    List<Device<?>> order = new ArrayList<>(devices);
+    order.sort(
+        Comparator.comparing((Device<?> d) -> d.description.priority().ordinal()).reversed());
+    for (Device<?> d : order) {
+      saveDevice(w, json, d);
+    }
+    w.eof();
+    json.endArray();
+    json.endObject();
+    w.vmdesc(json.text().getBytes(StandardCharsets.UTF_8));
+    w.flush();
+  }
+
+  private static <T> void saveDevice(MigrationStreamWriter w, QemuJsonWriter json, Device<T> d)
+      throws VmStateException {
+    if (!d.description.isNeeded(d.object)) {
+      return;
+    }
+    json.startObject(null);
+    json.str("name", d.idstr);
+    json.int64("instance_id", d.instanceId);
+    w.device(d.sectionId, d.idstr, d.instanceId, d.description, d.object, new VmdescWriter(json));
+    json.endObject();
+  }
+
+  /** The whole stream as bytes. */
+  public byte[] saveToBytes() throws VmStateException {
+    WireOutput out = WireOutput.toBytes(64 * 1024);
+    save(out);
+    return out.toByteArray();
+  }
+
+  // ---- load ----
+
+  /** Loads a whole stream; nothing is applied unless all of it decoded. */
+  public LoadResult load(MigrationStreamReader reader, LoadOptions options)
+      throws VmStateException {
+    List<Runnable> commits = new ArrayList<>();
+    List<Device<?>> deferred = new ArrayList<>();
+    List<byte[]> deferredBytes = new ArrayList<>();
+    List<Integer> deferredVersions = new ArrayList<>();
+    Map<SectionRef, StateRecord> unknown = new LinkedHashMap<>();
+    MachineConfiguration received = null;
+    int loaded = 0;
+    for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
+      if (e instanceof StreamEvent.Configuration c) {
+        received = c.configuration();
+        if (options.checkConfiguration()) {
+          checkConfiguration(received, c.offset());
+        }
+      } else if (e instanceof StreamEvent.Section s) {
+        if (s.isRam()) {
+          reader.readRam(options.ram());
+          continue;
+        }
+        Device<?> d = find(s.section().idstr(), s.section().instanceId());
+        if (d == null) {
+          if (!options.decodeUnknown() || reader.vmdesc() == null) {
+            throw (VmStateDecodeException)
+                VmStateDecodeException.corrupt(
+                        String.format(
+                            "Unknown savevm section or instance '%s' %d. Make sure that your"
+                                + " current VM setup matches your saved VM setup, including any"
+                                + " hotplugged devices",
+                            s.section().idstr(), s.section().instanceId()))
+                    .atOffset(s.offset())
+                    .inSection(s.section());
+          }
+          unknown.put(s.section(), reader.readDeviceGeneric());
+          continue;
+        }
+        loaded++;
+        stage(reader, s, d, options, commits, deferred, deferredBytes, deferredVersions);
+      }
+    }
+    for (Runnable r : commits) {
+      r.run();
+    }
+    for (int i = 0; i < deferred.size(); i++) {
+      applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
+    }
+    return new LoadResult(received, unknown, loaded);
+  }
+
+  private static <T> void applyBytes(Device<T> d, byte[] bytes, int version)
+      throws VmStateException {
+    try {
+      VmStateCodec.DEFAULT.load(d.description, d.object, bytes, version);
+    } catch (VmStateException e) {
+      throw e.inSection(new SectionRef(d.idstr, d.instanceId, version));
+    }
+  }
+
+  private <T> void stage(
+      MigrationStreamReader reader,
+      StreamEvent.Section s,
+      Device<T> d,
+      LoadOptions options,
+      List<Runnable> commits,
+      List<Device<?>> deferred,
+      List<byte[]> deferredBytes,
+      List<Integer> deferredVersions)
+      throws VmStateException {
+    SectionRef ref = s.section();
+    VmStateDescription<T> desc = d.description;
+    try {
+      VersionMismatchException.check(
+          ref.idstr(), ref.versionId(), desc.minimumVersion(), desc.version());
+    } catch (VersionMismatchException x) {
+      throw x.atOffset(s.offset()).inSection(ref);
+    }
+    if (options.crossCheck() && reader.vmdesc() != null) {
+      crossChecked(reader, s, d, commits, deferred, deferredBytes, deferredVersions);
+      return;
+    }
+    StateCopier<T> copier = desc.copier();
+    if (copier != null) {
+      T copy = copier.copyOf(d.object);
+      reader.readDevice(desc, copy);
+      commits.add(() -> copier.copyInto(copy, d.object));
+      return;
+    }
+    VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
+    StateRecord r = new StateRecord(desc.name());
+    reader.readDevice(mirror, r);
+    deferred.add(d);
+    deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r));
+    deferredVersions.add(ref.versionId());
+  }
+
+  /**
+   * Decodes through the vmdesc, then the typed description from the same bytes; both must agree.
+   */
+  private <T> void crossChecked(
+      MigrationStreamReader reader,
+      StreamEvent.Section s,
+      Device<T> d,
+      List<Runnable> commits,
+      List<Device<?>> deferred,
+      List<byte[]> deferredBytes,
+      List<Integer> deferredVersions)
+      throws VmStateException {
+    SectionRef ref = s.section();
+    VmStateDescription<StateRecord> schema = reader.schemaFor(ref);
+    StateRecord viaVmdesc = new StateRecord(schema.name());
+    reader.readDevice(schema, viaVmdesc);
+    byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(schema, viaVmdesc);
+    VmStateDescription<StateRecord> mirror = GenericBinding.mirror(d.description);
+    StateRecord viaTyped = new StateRecord(d.description.name());
+    VmStateCodec.DEFAULT.load(mirror, viaTyped, bytes, ref.versionId());
+    Map<String, Object> entry = reader.vmdesc().device(ref.idstr(), ref.instanceId());
+    String a = render(entry, viaVmdesc);
+    String b = render(entry, viaTyped);
+    if (!a.equals(b)) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.corrupt(
+                  "typed description '"
+                      + d.description.name()
+                      + "' and the stream's vmdesc decode different values: "
+                      + firstDifference(a, b))
+              .atOffset(s.bodyOffset())
+              .inSection(ref);
+    }
+    deferred.add(d);
+    deferredBytes.add(bytes);
+    deferredVersions.add(ref.versionId());
+  }
+
+  /** The analyzer-style JSON of a record (the canonical form for comparing values). */
+  static String render(Map<String, Object> entry, StateRecord r) throws VmStateException {
+    StringWriter sw = new StringWriter();
+    try {
+      var g = PythonJson.generator(sw);
+      AnalyzerRenderer.writeStruct(g, entry, r);
+      g.flush();
+    } catch (IOException e) {
+      throw VmStateDecodeException.corrupt("rendering failed: " + e.getMessage());
+    }
+    return sw.toString();
+  }
+
+  private static String firstDifference(String a, String b) {
+    String[] la = a.split("\n");
+    String[] lb = b.split("\n");
+    for (int i = 0; i < Math.min(la.length, lb.length); i++) {
+      if (!la[i].equals(lb[i])) {
+        return "line " + (i + 1) + ": vmdesc " + la[i].trim() + " vs typed " + lb[i].trim();
+      }
+    }
+    return "lengths differ";
+  }
+
+  private void checkConfiguration(MachineConfiguration received, long offset)
+      throws VmStateDecodeException {
+    String local = configuration.machine();
+    String got = received.machine();
+    if (!local.startsWith(got)) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.validationFailed(
+                  "Machine type received is '" + got + "' and local is '" + local + "'")
+              .atOffset(offset);
+    }
+    int localBits = configuration.targetPageBits() == null ? 0 : configuration.targetPageBits();
+    int gotBits = received.targetPageBits() == null ? 0 : received.targetPageBits();
+    if (localBits != gotBits) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.validationFailed(
+                  "Received TARGET_PAGE_BITS is " + gotBits + " but local is " + localBits)
+              .atOffset(offset);
+    }
+    boolean localIgnore = configuration.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
+    boolean gotIgnore = received.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
+    if (localIgnore != gotIgnore) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.validationFailed(
+                  "Capability x-ignore-shared is "
+                      + (localIgnore ? "on" : "off")
+                      + ", but received capability is "
+                      + (gotIgnore ? "on" : "off"))
+              .atOffset(offset);
+    }
+  }
+}
