@@ -7,6 +7,7 @@ import io.vmstate.api.StateCopier;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
+import io.vmstate.gic.BackendHook;
 
 /**
  * The migrated registers of a GICv3 ITS (QEMU's {@code GICv3ITSState}). The ITS's real state, its
@@ -38,6 +39,9 @@ public final class ItsState {
   long creadr;
   final long[] baser = new long[BASER_COUNT];
 
+  /** The hypervisor binding run by pre_save / post_load; shared by staging copies. */
+  BackendHook<ItsState> hook;
+
   /** An ITS in reset state (all zero, as QEMU's common reset leaves it). */
   public ItsState() {}
 
@@ -52,6 +56,7 @@ public final class ItsState {
     to.cwriter = from.cwriter;
     to.creadr = from.creadr;
     System.arraycopy(from.baser, 0, to.baser, 0, BASER_COUNT);
+    to.hook = from.hook;
   }
 
   public static final StateCopier<ItsState> COPIER =
@@ -70,6 +75,11 @@ public final class ItsState {
   /** A deep copy. */
   public ItsState copy() {
     return new ItsState(this);
+  }
+
+  /** Binds this ITS to a hypervisor (null unbinds). */
+  public void attach(BackendHook<ItsState> backendHook) {
+    this.hook = backendHook;
   }
 
   public int ctlr() {
@@ -224,7 +234,19 @@ public final class ItsState {
           .minimumVersion(0)
           .priority(MigrationPriority.GICV3_ITS)
           .copier(COPIER)
-          .postLoad((s, v) -> s.checkLoaded())
+          .preSave(
+              s -> {
+                if (s.hook != null) {
+                  s.hook.preSave(s);
+                }
+              })
+          .postLoad(
+              (s, v) -> {
+                s.checkLoaded();
+                if (s.hook != null) {
+                  s.hook.postLoad(s);
+                }
+              })
           .uint32("ctlr", s -> s.ctlr, (s, v) -> s.ctlr = v)
           .uint32("iidr", s -> s.iidr, (s, v) -> s.iidr = v)
           .uint64("cbaser", s -> s.cbaser, (s, v) -> s.cbaser = v)

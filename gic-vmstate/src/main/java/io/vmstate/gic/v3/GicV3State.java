@@ -11,6 +11,7 @@ import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
 import io.vmstate.api.WireType;
+import io.vmstate.gic.BackendHook;
 import java.util.Optional;
 
 /**
@@ -67,6 +68,20 @@ public final class GicV3State {
   boolean shiftBugSubsectionLoaded;
   boolean nmiLoaded;
 
+  /** The hypervisor binding run by pre_save / post_load; shared by staging copies. */
+  BackendHook<GicV3State> hook;
+
+  /** The distributor bitmaps, bit X = INTID X. */
+  public enum Bitmap {
+    GROUP,
+    GRPMOD,
+    ENABLED,
+    PENDING,
+    ACTIVE,
+    LEVEL,
+    EDGE_TRIGGER
+  }
+
   /** A GIC in reset state for {@code config}. */
   public GicV3State(GicV3Config config) {
     this.config = checkNotNull(config, "config");
@@ -106,6 +121,7 @@ public final class GicV3State {
     to.noMigrationShiftBug = from.noMigrationShiftBug;
     to.shiftBugSubsectionLoaded = from.shiftBugSubsectionLoaded;
     to.nmiLoaded = from.nmiLoaded;
+    to.hook = from.hook;
   }
 
   /** Deep copies, so loads are atomic. */
@@ -126,6 +142,32 @@ public final class GicV3State {
 
   public GicV3Config config() {
     return config;
+  }
+
+  /** Binds this GIC to a hypervisor (null unbinds): saves read it, loads are pushed into it. */
+  public void attach(BackendHook<GicV3State> backendHook) {
+    this.hook = backendHook;
+  }
+
+  private int[] bitmap(Bitmap b) {
+    return switch (b) {
+      case GROUP -> group;
+      case GRPMOD -> grpmod;
+      case ENABLED -> enabled;
+      case PENDING -> pending;
+      case ACTIVE -> active;
+      case LEVEL -> level;
+      case EDGE_TRIGGER -> edgeTrigger;
+    };
+  }
+
+  /** Word {@code n} (INTIDs 32n..32n+31) of a distributor bitmap, as GICD_I*R word n holds it. */
+  public int bitmapWord(Bitmap b, int n) {
+    return bitmap(b)[checkElementIndex(n, GICV3_BMP_SIZE, "bitmap word")];
+  }
+
+  public void setBitmapWord(Bitmap b, int n, int value) {
+    bitmap(b)[checkElementIndex(n, GICV3_BMP_SIZE, "bitmap word")] = value;
   }
 
   // ---- CPUs ----
@@ -394,6 +436,9 @@ public final class GicV3State {
           "state for INTID " + highest + ", so at least " + (highest + 1),
           config.numIrq() + "");
     }
+    if (hook != null) {
+      hook.postLoad(this);
+    }
   }
 
   /** The highest SPI with distributor state, or -1. */
@@ -483,6 +528,12 @@ public final class GicV3State {
           .minimumVersion(1)
           .priority(MigrationPriority.GICV3)
           .copier(COPIER)
+          .preSave(
+              g -> {
+                if (g.hook != null) {
+                  g.hook.preSave(g);
+                }
+              })
           .preLoad(GicV3State::preLoad)
           .postLoad((g, v) -> g.postLoad())
           .uint32("gicd_ctlr", g -> g.gicdCtlr, (g, v) -> g.gicdCtlr = v)
