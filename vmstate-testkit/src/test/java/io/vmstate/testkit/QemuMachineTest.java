@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,8 +22,8 @@ class QemuMachineTest {
   // the virt board puts the DTB at the bottom of RAM, so scratch memory starts 4 MiB higher
   static final long RAM = 0x4040_0000L;
 
-  @BeforeAll
-  static void needQemu() {
+  @BeforeEach
+  void needQemu() {
     QemuSupport.assumeQemu();
   }
 
