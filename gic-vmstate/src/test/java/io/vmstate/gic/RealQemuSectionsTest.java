@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class RealQemuSectionsTest {
 
-  private static <T> T decode(byte[] stream, String idstr, VmStateDescription<T> d, T target)
+  static <T> T decode(byte[] stream, String idstr, VmStateDescription<T> d, T target)
       throws Exception {
     Section s =
         SectionScanner.find(stream, idstr).orElseThrow(() -> new AssertionError("no " + idstr));

@@ -479,10 +479,14 @@ public final class GicV2State {
     return n;
   }
 
-  /** The highest interrupt with any state, or -1. */
+  /**
+   * The highest SPI with any enable/pending/active/level/group state or priority, or -1. Targets
+   * are not considered: a uniprocessor QEMU GIC resets every target to CPU 0, lines it lacks
+   * included.
+   */
   int highestIrqInUse() {
     for (int irq = GIC_MAXIRQ - 1; irq >= GIC_INTERNAL; irq--) {
-      if (!irqState[irq].isClear() || irqTarget[irq] != 0 || priority2[irq - GIC_INTERNAL] != 0) {
+      if (!irqState[irq].isClear() || priority2[irq - GIC_INTERNAL] != 0) {
         return irq;
       }
     }
