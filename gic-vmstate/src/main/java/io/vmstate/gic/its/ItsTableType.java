@@ -1,0 +1,29 @@
+package io.vmstate.gic.its;
+
+/** GITS_BASERn.Type (bits 58:56): what a table holds. */
+public enum ItsTableType {
+  UNIMPLEMENTED(0),
+  DEVICE(1),
+  VPE(2),
+  COLLECTION(4);
+
+  private final int code;
+
+  ItsTableType(int code) {
+    this.code = code;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  /** The type with this field value, or null for a reserved value (3, 5, 6, 7). */
+  public static ItsTableType of(int code) {
+    for (ItsTableType t : values()) {
+      if (t.code == code) {
+        return t;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,514 @@
+package io.vmstate.gic.v3;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkElementIndex;
+
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+
+/**
+ * The redistributor and CPU interface of one CPU (QEMU's {@code GICv3CPUState}, wire struct {@code
+ * arm_gicv3_cpu}, 272 bytes plus inline subsections). Identified by its CPU number and its MPIDR
+ * affinity, both from the configuration; neither is on the wire.
+ */
+public final class GicV3CpuState {
+  public static final int GICV3_LR_MAX = 16;
+
+  /** Interrupt groups of the banked ICC registers: G0, G1 (secure), G1NS. */
+  public static final int GICV3_G0 = 0;
+
+  public static final int GICV3_G1 = 1;
+  public static final int GICV3_G1NS = 2;
+
+  /** Banks of icc_ctlr_el1 and the statusr registers. */
+  public static final int GICV3_S = 0;
+
+  public static final int GICV3_NS = 1;
+
+  /**
+   * The value QEMU's pre_load gives icc_sre_el1 and the sre_el1 subsection's "not needed" value.
+   */
+  public static final long ICC_SRE_EL1_DEFAULT = 0x7;
+
+  /** GICR_WAKER reset: ProcessorSleep | ChildrenAsleep. */
+  public static final int GICR_WAKER_RESET = 0x6;
+
+  /** Bytes of the main fields of one element. */
+  public static final int WIRE_SIZE = 272;
+
+  private final GicV3Config config;
+  private final int cpu;
+
+  int level;
+  int gicrCtlr;
+  final int[] gicrStatusr = new int[2];
+  int gicrWaker = GICR_WAKER_RESET;
+  long gicrPropbaser;
+  long gicrPendbaser;
+  int gicrIgroupr0;
+  int gicrIenabler0;
+  int gicrIpendr0;
+  int gicrIactiver0;
+  int edgeTrigger = 0xffff;
+  int gicrIgrpmodr0;
+  int gicrNsacr;
+  final byte[] gicrIpriorityr = new byte[GicV3State.GIC_INTERNAL];
+  final long[] iccCtlrEl1 = new long[2];
+  long iccPmrEl1;
+  final long[] iccBpr = new long[3];
+  final long[][] iccApr = new long[3][4];
+  final long[] iccIgrpen = new long[3];
+  long iccCtlrEl3;
+
+  final long[][] ichApr = new long[3][4];
+  long ichHcrEl2;
+  final long[] ichLrEl2 = new long[GICV3_LR_MAX];
+  long ichVmcrEl2;
+
+  long iccSreEl1 = ICC_SRE_EL1_DEFAULT;
+  long gicrVpropbaser;
+  long gicrVpendbaser;
+  int gicrInmir0;
+
+  boolean virtLoaded;
+  boolean gicv4Loaded;
+  boolean nmiLoaded;
+
+  GicV3CpuState(GicV3Config config, int cpu) {
+    this.config = config;
+    this.cpu = cpu;
+  }
+
+  void copyFrom(GicV3CpuState o) {
+    level = o.level;
+    gicrCtlr = o.gicrCtlr;
+    System.arraycopy(o.gicrStatusr, 0, gicrStatusr, 0, 2);
+    gicrWaker = o.gicrWaker;
+    gicrPropbaser = o.gicrPropbaser;
+    gicrPendbaser = o.gicrPendbaser;
+    gicrIgroupr0 = o.gicrIgroupr0;
+    gicrIenabler0 = o.gicrIenabler0;
+    gicrIpendr0 = o.gicrIpendr0;
+    gicrIactiver0 = o.gicrIactiver0;
+    edgeTrigger = o.edgeTrigger;
+    gicrIgrpmodr0 = o.gicrIgrpmodr0;
+    gicrNsacr = o.gicrNsacr;
+    System.arraycopy(o.gicrIpriorityr, 0, gicrIpriorityr, 0, gicrIpriorityr.length);
+    System.arraycopy(o.iccCtlrEl1, 0, iccCtlrEl1, 0, 2);
+    iccPmrEl1 = o.iccPmrEl1;
+    System.arraycopy(o.iccBpr, 0, iccBpr, 0, 3);
+    for (int g = 0; g < 3; g++) {
+      System.arraycopy(o.iccApr[g], 0, iccApr[g], 0, 4);
+      System.arraycopy(o.ichApr[g], 0, ichApr[g], 0, 4);
+    }
+    System.arraycopy(o.iccIgrpen, 0, iccIgrpen, 0, 3);
+    iccCtlrEl3 = o.iccCtlrEl3;
+    ichHcrEl2 = o.ichHcrEl2;
+    System.arraycopy(o.ichLrEl2, 0, ichLrEl2, 0, GICV3_LR_MAX);
+    ichVmcrEl2 = o.ichVmcrEl2;
+    iccSreEl1 = o.iccSreEl1;
+    gicrVpropbaser = o.gicrVpropbaser;
+    gicrVpendbaser = o.gicrVpendbaser;
+    gicrInmir0 = o.gicrInmir0;
+    virtLoaded = o.virtLoaded;
+    gicv4Loaded = o.gicv4Loaded;
+    nmiLoaded = o.nmiLoaded;
+  }
+
+  /** The CPU number (index in {@code arm_gicv3.cpu}). */
+  public int cpu() {
+    return cpu;
+  }
+
+  /** The MPIDR affinity of this CPU, packed as in GICD_IROUTER. */
+  public long affinity() {
+    return config.affinities().get(cpu);
+  }
+
+  // ---- SGIs and PPIs (INTID 0-31), banked in the redistributor ----
+
+  public int priority(int intid) {
+    return gicrIpriorityr[checkPrivate(intid)] & 0xff;
+  }
+
+  public void setPriority(int intid, int priority) {
+    checkArgument(priority >= 0 && priority <= 0xff, "priority %s is not a byte", priority);
+    gicrIpriorityr[checkPrivate(intid)] = (byte) priority;
+  }
+
+  public boolean isEnabled(int intid) {
+    return bit(gicrIenabler0, intid);
+  }
+
+  public void setEnabled(int intid, boolean on) {
+    gicrIenabler0 = set(gicrIenabler0, intid, on);
+  }
+
+  public boolean isPending(int intid) {
+    return bit(gicrIpendr0, intid);
+  }
+
+  public void setPending(int intid, boolean on) {
+    gicrIpendr0 = set(gicrIpendr0, intid, on);
+  }
+
+  public boolean isActive(int intid) {
+    return bit(gicrIactiver0, intid);
+  }
+
+  public void setActive(int intid, boolean on) {
+    gicrIactiver0 = set(gicrIactiver0, intid, on);
+  }
+
+  /** GICR_IGROUPR0 bit: 1 = group 1. */
+  public int group(int intid) {
+    return bit(gicrIgroupr0, intid) ? 1 : 0;
+  }
+
+  public void setGroup(int intid, int group) {
+    checkArgument(group == 0 || group == 1, "group %s is not 0 or 1", group);
+    gicrIgroupr0 = set(gicrIgroupr0, intid, group == 1);
+  }
+
+  public boolean isGroupModifier(int intid) {
+    return bit(gicrIgrpmodr0, intid);
+  }
+
+  public void setGroupModifier(int intid, boolean on) {
+    gicrIgrpmodr0 = set(gicrIgrpmodr0, intid, on);
+  }
+
+  public boolean isEdgeTriggered(int intid) {
+    return bit(edgeTrigger, intid);
+  }
+
+  public void setEdgeTriggered(int intid, boolean edge) {
+    edgeTrigger = set(edgeTrigger, intid, edge);
+  }
+
+  public boolean isLevelHigh(int intid) {
+    return bit(level, intid);
+  }
+
+  public void setLevel(int intid, boolean high) {
+    level = set(level, intid, high);
+  }
+
+  // ---- redistributor registers ----
+
+  public int ctlr() {
+    return gicrCtlr;
+  }
+
+  public void setCtlr(int v) {
+    gicrCtlr = v;
+  }
+
+  /** GICR_CTLR.EnableLPIs. */
+  public boolean lpisEnabled() {
+    return (gicrCtlr & 1) != 0;
+  }
+
+  public int waker() {
+    return gicrWaker;
+  }
+
+  public void setWaker(int v) {
+    gicrWaker = v;
+  }
+
+  public int statusr(int bank) {
+    return gicrStatusr[checkElementIndex(bank, 2, "bank")];
+  }
+
+  public void setStatusr(int bank, int v) {
+    gicrStatusr[checkElementIndex(bank, 2, "bank")] = v;
+  }
+
+  public long propbaser() {
+    return gicrPropbaser;
+  }
+
+  public void setPropbaser(long v) {
+    gicrPropbaser = v;
+  }
+
+  public long pendbaser() {
+    return gicrPendbaser;
+  }
+
+  public void setPendbaser(long v) {
+    gicrPendbaser = v;
+  }
+
+  public int nsacr() {
+    return gicrNsacr;
+  }
+
+  public void setNsacr(int v) {
+    gicrNsacr = v;
+  }
+
+  public long vpropbaser() {
+    return gicrVpropbaser;
+  }
+
+  public void setVpropbaser(long v) {
+    gicrVpropbaser = v;
+  }
+
+  public long vpendbaser() {
+    return gicrVpendbaser;
+  }
+
+  public void setVpendbaser(long v) {
+    gicrVpendbaser = v;
+  }
+
+  /** GICR_INMIR0 (NMI configuration of SGIs/PPIs; QEMU 9.1+). */
+  public int nmiMask() {
+    return gicrInmir0;
+  }
+
+  public void setNmiMask(int v) {
+    gicrInmir0 = v;
+  }
+
+  // ---- CPU interface system registers ----
+
+  public long iccCtlrEl1(int bank) {
+    return iccCtlrEl1[checkElementIndex(bank, 2, "bank")];
+  }
+
+  public void setIccCtlrEl1(int bank, long v) {
+    iccCtlrEl1[checkElementIndex(bank, 2, "bank")] = v;
+  }
+
+  public long iccPmr() {
+    return iccPmrEl1;
+  }
+
+  public void setIccPmr(long v) {
+    iccPmrEl1 = v;
+  }
+
+  public long iccBpr(int group) {
+    return iccBpr[checkElementIndex(group, 3, "group")];
+  }
+
+  public void setIccBpr(int group, long v) {
+    iccBpr[checkElementIndex(group, 3, "group")] = v;
+  }
+
+  public long iccApr(int group, int n) {
+    return iccApr[checkElementIndex(group, 3, "group")][checkElementIndex(n, 4, "APR")];
+  }
+
+  public void setIccApr(int group, int n, long v) {
+    iccApr[checkElementIndex(group, 3, "group")][checkElementIndex(n, 4, "APR")] = v;
+  }
+
+  public long iccIgrpen(int group) {
+    return iccIgrpen[checkElementIndex(group, 3, "group")];
+  }
+
+  public void setIccIgrpen(int group, long v) {
+    iccIgrpen[checkElementIndex(group, 3, "group")] = v;
+  }
+
+  public long iccCtlrEl3() {
+    return iccCtlrEl3;
+  }
+
+  public void setIccCtlrEl3(long v) {
+    iccCtlrEl3 = v;
+  }
+
+  public long iccSreEl1() {
+    return iccSreEl1;
+  }
+
+  public void setIccSreEl1(long v) {
+    iccSreEl1 = v;
+  }
+
+  // ---- virtualization (EL2) ----
+
+  public long ichHcr() {
+    return ichHcrEl2;
+  }
+
+  public void setIchHcr(long v) {
+    ichHcrEl2 = v;
+  }
+
+  public long ichVmcr() {
+    return ichVmcrEl2;
+  }
+
+  public void setIchVmcr(long v) {
+    ichVmcrEl2 = v;
+  }
+
+  public long ichLr(int n) {
+    return ichLrEl2[checkElementIndex(n, GICV3_LR_MAX, "list register")];
+  }
+
+  public void setIchLr(int n, long v) {
+    ichLrEl2[checkElementIndex(n, GICV3_LR_MAX, "list register")] = v;
+  }
+
+  public long ichApr(int group, int n) {
+    return ichApr[checkElementIndex(group, 3, "group")][checkElementIndex(n, 4, "APR")];
+  }
+
+  public void setIchApr(int group, int n, long v) {
+    ichApr[checkElementIndex(group, 3, "group")][checkElementIndex(n, 4, "APR")] = v;
+  }
+
+  private static int checkPrivate(int intid) {
+    checkArgument(
+        intid >= 0 && intid < GicV3State.GIC_INTERNAL, "INTID %s is not an SGI/PPI", intid);
+    return intid;
+  }
+
+  private static boolean bit(int word, int intid) {
+    return (word & (1 << checkPrivate(intid))) != 0;
+  }
+
+  private static int set(int word, int intid, boolean on) {
+    int m = 1 << checkPrivate(intid);
+    return on ? word | m : word & ~m;
+  }
+
+  private String who() {
+    return "cpu[" + cpu + "] (affinity 0x" + Long.toHexString(affinity()) + ")";
+  }
+
+  private void checkSubsectionAccepted(String subsection, String what, boolean destinationHasIt)
+      throws VmStateException {
+    if (!destinationHasIt) {
+      throw GicV3State.mismatch(what + " of " + who(), "present (" + subsection + ")", "absent");
+    }
+  }
+
+  void checkLoaded() throws VmStateException {
+    checkArrived(virtLoaded, config.numListRegs() != 0, "virtualization (list registers)", "virt");
+    checkArrived(
+        gicv4Loaded, config.revision() > 3, "GICv4 (revision " + config.revision() + ")", "gicv4");
+    checkArrived(nmiLoaded, config.nmi(), "NMI support", "nmi");
+  }
+
+  private void checkArrived(boolean arrived, boolean expected, String what, String sub)
+      throws VmStateException {
+    if (expected && !arrived) {
+      throw GicV3State.mismatch(
+          what + " of " + who(), "absent (no arm_gicv3_cpu/" + sub + ")", "present");
+    }
+  }
+
+  // ---- wire descriptions ----
+
+  /** {@code arm_gicv3_cpu/virt} v1: sent iff the CPU interface has list registers (TCG, EL2). */
+  static final VmStateDescription<GicV3CpuState> VIRT =
+      VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/virt")
+          .version(1)
+          .minimumVersion(1)
+          .needed(c -> c.config.numListRegs() != 0)
+          .preLoad(
+              c ->
+                  c.checkSubsectionAccepted(
+                      "arm_gicv3_cpu/virt",
+                      "virtualization (list registers)",
+                      c.config.numListRegs() != 0))
+          .postLoad((c, v) -> c.virtLoaded = true)
+          .uint64Array2d("ich_apr", c -> c.ichApr, 3, 4)
+          .uint64("ich_hcr_el2", c -> c.ichHcrEl2, (c, v) -> c.ichHcrEl2 = v)
+          .uint64Array("ich_lr_el2", c -> c.ichLrEl2, GICV3_LR_MAX)
+          .uint64("ich_vmcr_el2", c -> c.ichVmcrEl2, (c, v) -> c.ichVmcrEl2 = v)
+          .build();
+
+  /**
+   * {@code arm_gicv3_cpu/sre_el1} v1: sent iff icc_sre_el1 differs from 7, the value the parent's
+   * pre_load puts there (so an absent subsection means 7).
+   */
+  static final VmStateDescription<GicV3CpuState> SRE_EL1 =
+      VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/sre_el1")
+          .version(1)
+          .minimumVersion(1)
+          .needed(c -> c.iccSreEl1 != ICC_SRE_EL1_DEFAULT)
+          .uint64("icc_sre_el1", c -> c.iccSreEl1, (c, v) -> c.iccSreEl1 = v)
+          .build();
+
+  /** {@code arm_gicv3_cpu/gicv4} v1: sent iff the GIC revision is above 3. */
+  static final VmStateDescription<GicV3CpuState> GICV4 =
+      VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/gicv4")
+          .version(1)
+          .minimumVersion(1)
+          .needed(c -> c.config.revision() > 3)
+          .preLoad(
+              c ->
+                  c.checkSubsectionAccepted(
+                      "arm_gicv3_cpu/gicv4",
+                      "GICv4 (revision " + c.config.revision() + ")",
+                      c.config.revision() > 3))
+          .postLoad((c, v) -> c.gicv4Loaded = true)
+          .uint64("gicr_vpropbaser", c -> c.gicrVpropbaser, (c, v) -> c.gicrVpropbaser = v)
+          .uint64("gicr_vpendbaser", c -> c.gicrVpendbaser, (c, v) -> c.gicrVpendbaser = v)
+          .build();
+
+  /** {@code arm_gicv3_cpu/nmi} v1 (QEMU 9.1+): sent iff the GIC supports NMIs. */
+  static final VmStateDescription<GicV3CpuState> NMI =
+      VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/nmi")
+          .version(1)
+          .minimumVersion(1)
+          .needed(c -> c.config.nmi())
+          .preLoad(
+              c -> c.checkSubsectionAccepted("arm_gicv3_cpu/nmi", "NMI support", c.config.nmi()))
+          .postLoad((c, v) -> c.nmiLoaded = true)
+          .uint32("gicr_inmir0", c -> c.gicrInmir0, (c, v) -> c.gicrInmir0 = v)
+          .build();
+
+  /**
+   * {@code arm_gicv3_cpu} v1: 20 fields, 272 bytes, then the subsections virt, sre_el1, gicv4, nmi
+   * inline after each element. The pre_load sets icc_sre_el1 to 7 (the sre_el1 default); the
+   * post_load checks that the subsections that arrived match the destination's configuration.
+   */
+  public static final VmStateDescription<GicV3CpuState> DESCRIPTION =
+      VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu")
+          .version(1)
+          .minimumVersion(1)
+          .preLoad(
+              c -> {
+                c.iccSreEl1 = ICC_SRE_EL1_DEFAULT;
+                c.virtLoaded = false;
+                c.gicv4Loaded = false;
+                c.nmiLoaded = false;
+              })
+          .postLoad((c, v) -> c.checkLoaded())
+          .uint32("level", c -> c.level, (c, v) -> c.level = v)
+          .uint32("gicr_ctlr", c -> c.gicrCtlr, (c, v) -> c.gicrCtlr = v)
+          .uint32Array("gicr_statusr", c -> c.gicrStatusr, 2)
+          .uint32("gicr_waker", c -> c.gicrWaker, (c, v) -> c.gicrWaker = v)
+          .uint64("gicr_propbaser", c -> c.gicrPropbaser, (c, v) -> c.gicrPropbaser = v)
+          .uint64("gicr_pendbaser", c -> c.gicrPendbaser, (c, v) -> c.gicrPendbaser = v)
+          .uint32("gicr_igroupr0", c -> c.gicrIgroupr0, (c, v) -> c.gicrIgroupr0 = v)
+          .uint32("gicr_ienabler0", c -> c.gicrIenabler0, (c, v) -> c.gicrIenabler0 = v)
+          .uint32("gicr_ipendr0", c -> c.gicrIpendr0, (c, v) -> c.gicrIpendr0 = v)
+          .uint32("gicr_iactiver0", c -> c.gicrIactiver0, (c, v) -> c.gicrIactiver0 = v)
+          .uint32("edge_trigger", c -> c.edgeTrigger, (c, v) -> c.edgeTrigger = v)
+          .uint32("gicr_igrpmodr0", c -> c.gicrIgrpmodr0, (c, v) -> c.gicrIgrpmodr0 = v)
+          .uint32("gicr_nsacr", c -> c.gicrNsacr, (c, v) -> c.gicrNsacr = v)
+          .uint8Array("gicr_ipriorityr", c -> c.gicrIpriorityr, GicV3State.GIC_INTERNAL)
+          .uint64Array("icc_ctlr_el1", c -> c.iccCtlrEl1, 2)
+          .uint64("icc_pmr_el1", c -> c.iccPmrEl1, (c, v) -> c.iccPmrEl1 = v)
+          .uint64Array("icc_bpr", c -> c.iccBpr, 3)
+          .uint64Array2d("icc_apr", c -> c.iccApr, 3, 4)
+          .uint64Array("icc_igrpen", c -> c.iccIgrpen, 3)
+          .uint64("icc_ctlr_el3", c -> c.iccCtlrEl3, (c, v) -> c.iccCtlrEl3 = v)
+          .subsection(VIRT)
+          .subsection(SRE_EL1)
+          .subsection(GICV4)
+          .subsection(NMI)
+          .build();
+}
