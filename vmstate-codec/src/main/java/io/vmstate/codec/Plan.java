@@ -255,8 +255,13 @@ final class Plan<T> {
     return -1;
   }
 
+  /**
+   * The path segment of a subsection: {@code sre_el1} for {@code arm_gicv3_cpu/sre_el1} under
+   * {@code arm_gicv3_cpu}; the full name when it does not continue its parent's with a slash (as
+   * {@code arm_gic_virt_state} under {@code arm_gic}).
+   */
   private String shortName(VmStateDescription<T> sub) {
     String n = sub.name().substring(d.name().length());
-    return n.startsWith("/") ? n.substring(1) : n;
+    return n.startsWith("/") ? n.substring(1) : sub.name();
   }
 }

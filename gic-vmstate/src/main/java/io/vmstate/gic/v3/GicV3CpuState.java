@@ -3,6 +3,7 @@ package io.vmstate.gic.v3;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkElementIndex;
 
+import io.vmstate.api.QemuRelease;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
 
@@ -462,6 +463,7 @@ public final class GicV3CpuState {
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/nmi")
           .version(1)
           .minimumVersion(1)
+          .introducedIn(QemuRelease.QEMU_9_1)
           .needed(c -> c.config.nmi())
           .preLoad(
               c -> c.checkSubsectionAccepted("arm_gicv3_cpu/nmi", "NMI support", c.config.nmi()))

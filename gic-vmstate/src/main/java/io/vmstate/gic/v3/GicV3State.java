@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkElementIndex;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.vmstate.api.MigrationPriority;
+import io.vmstate.api.QemuRelease;
 import io.vmstate.api.StateCopier;
 import io.vmstate.api.VarCount;
 import io.vmstate.api.VmStateDecodeException;
@@ -490,6 +491,7 @@ public final class GicV3State {
       VmStateDescription.<GicV3State>named("arm_gicv3/gicd_nmi")
           .version(1)
           .minimumVersion(1)
+          .introducedIn(QemuRelease.QEMU_9_1)
           .needed(g -> g.config.nmi())
           .preLoad(
               g -> {
