@@ -151,7 +151,7 @@ final class FramedSourceHandler extends SessionHandler {
   /** Writes frames while the channel takes them; ends with Complete when the source is drained. */
   private void pump(ChannelHandlerContext ctx) throws VmStateException {
     boolean wrote = false;
-    while (ctx.channel().isWritable()) {
+    while (ctx.channel().isWritable() && !peerGone() && !ended()) {
       SectionFrame frame = nextFrame();
       wrote = true;
       if (frame == null) {

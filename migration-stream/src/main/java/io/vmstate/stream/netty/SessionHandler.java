@@ -21,6 +21,7 @@ abstract class SessionHandler extends ChannelDuplexHandler {
   final TransportOptions options;
   private final boolean tls;
   private boolean ended;
+  private boolean peerGone;
 
   SessionHandler(MigrationSession session, TransportOptions options) {
     this.session = session;
@@ -103,7 +104,22 @@ abstract class SessionHandler extends ChannelDuplexHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    fail(ctx, Failures.classify(cause, waitingFor(), options.idleTimeout()));
+    VmStateException e = Failures.classify(cause, waitingFor(), options.idleTimeout());
+    if (e instanceof MigrationTransportException t
+        && t.kind() == MigrationTransportException.Kind.PEER_CLOSED
+        && ctx.channel().isOpen()) {
+      // A write failed because the peer closed. It may have said why first: read on, and let
+      // its Error (already received) or the channel's end decide.
+      peerGone = true;
+      ctx.read();
+      return;
+    }
+    fail(ctx, e);
+  }
+
+  /** True once a write failed because the peer went away; stop producing. */
+  final boolean peerGone() {
+    return peerGone;
   }
 
   /** Ends the session successfully; the channel is closed after {@code last} (if any) is sent. */
