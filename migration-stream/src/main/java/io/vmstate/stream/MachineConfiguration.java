@@ -1,0 +1,190 @@
+package io.vmstate.stream;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.vmstate.api.StateCopier;
+import io.vmstate.api.VarCount;
+import io.vmstate.api.VmStateDescription;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * QEMU's configuration section (0x07, reference §5.8): the machine type name and the optional
+ * subsections {@code configuration/target-page-bits}, {@code configuration/capabilities} and {@code
+ * configuration/uuid}. A subsection is sent when its value is set (non-null here).
+ *
+ * <p>{@link #DESCRIPTION} is QEMU's {@code vmstate_configuration}: saved at version 1 and, as in
+ * QEMU, loaded at version 0 (the subsections carry their own versions).
+ */
+public final class MachineConfiguration {
+  /** The version QEMU loads the configuration at, whatever it was saved at. */
+  public static final int LOAD_VERSION = 0;
+
+  /** Capabilities QEMU 7.2 validates through the configuration. */
+  public static final String X_IGNORE_SHARED = "x-ignore-shared";
+
+  byte[] name = new byte[0];
+  int nameLength;
+  Integer targetPageBits;
+  String[] capabilities;
+  int capabilityCount;
+  byte[] uuid;
+
+  /** An empty configuration, to be filled by a load. */
+  public MachineConfiguration() {}
+
+  /** A configuration for machine type {@code machine}, e.g. {@code virt-7.2}. */
+  public MachineConfiguration(String machine) {
+    setMachine(machine);
+  }
+
+  public String machine() {
+    return new String(name, 0, nameLength, StandardCharsets.ISO_8859_1);
+  }
+
+  public MachineConfiguration setMachine(String machine) {
+    checkNotNull(machine, "machine");
+    this.name = machine.getBytes(StandardCharsets.ISO_8859_1);
+    this.nameLength = name.length;
+    return this;
+  }
+
+  /** The target page bits, or null when the subsection is not sent (the target's minimum). */
+  public Integer targetPageBits() {
+    return targetPageBits;
+  }
+
+  public MachineConfiguration setTargetPageBits(Integer bits) {
+    checkArgument(bits == null || (bits >= 10 && bits <= 30), "target page bits %s", bits);
+    this.targetPageBits = bits;
+    return this;
+  }
+
+  /** The capabilities subsection, or null when it is not sent. */
+  public List<String> capabilities() {
+    return capabilities == null ? null : List.of(Arrays.copyOf(capabilities, capabilityCount));
+  }
+
+  public MachineConfiguration setCapabilities(List<String> caps) {
+    this.capabilities = caps == null ? null : caps.toArray(new String[0]);
+    this.capabilityCount = caps == null ? 0 : caps.size();
+    return this;
+  }
+
+  /** Whether capability {@code name} is listed. */
+  public boolean hasCapability(String cap) {
+    List<String> c = capabilities();
+    return c != null && c.contains(cap);
+  }
+
+  /** The 16-byte VM UUID, or null when not sent. */
+  public byte[] uuid() {
+    return uuid == null ? null : uuid.clone();
+  }
+
+  public MachineConfiguration setUuid(byte[] id) {
+    checkArgument(id == null || id.length == 16, "a uuid has 16 bytes");
+    this.uuid = id == null ? null : id.clone();
+    return this;
+  }
+
+  /** The target page size, or {@code fallback} when the stream does not say. */
+  public int pageSize(int fallback) {
+    return targetPageBits == null ? fallback : 1 << targetPageBits;
+  }
+
+  private MachineConfiguration copy() {
+    MachineConfiguration c = new MachineConfiguration();
+    c.name = name.clone();
+    c.nameLength = nameLength;
+    c.targetPageBits = targetPageBits;
+    c.capabilities = capabilities == null ? null : capabilities.clone();
+    c.capabilityCount = capabilityCount;
+    c.uuid = uuid == null ? null : uuid.clone();
+    return c;
+  }
+
+  private void set(MachineConfiguration s) {
+    name = s.name;
+    nameLength = s.nameLength;
+    targetPageBits = s.targetPageBits;
+    capabilities = s.capabilities;
+    capabilityCount = s.capabilityCount;
+    uuid = s.uuid;
+  }
+
+  private static final VmStateDescription<MachineConfiguration> TARGET_PAGE_BITS =
+      VmStateDescription.<MachineConfiguration>named("configuration/target-page-bits")
+          .version(1)
+          .minimumVersion(1)
+          .needed(c -> c.targetPageBits != null)
+          .preLoad(c -> c.targetPageBits = 0)
+          .uint32("target_page_bits", c -> c.targetPageBits, (c, v) -> c.targetPageBits = v)
+          .build();
+
+  private static final VmStateDescription<MachineConfiguration> CAPABILITIES =
+      VmStateDescription.<MachineConfiguration>named("configuration/capabilities")
+          .version(1)
+          .minimumVersion(1)
+          .needed(c -> c.capabilities != null)
+          .uint32("caps_count", c -> c.capabilityCount, MachineConfiguration::setCapabilityCount)
+          .since(1)
+          .capabilityVarArray(
+              "capabilities",
+              VarCount.field("caps_count"),
+              c -> c.capabilities,
+              (c, v) -> c.capabilities = v)
+          .build();
+
+  private static final VmStateDescription<MachineConfiguration> UUID =
+      VmStateDescription.<MachineConfiguration>named("configuration/uuid")
+          .version(1)
+          .minimumVersion(1)
+          .needed(c -> c.uuid != null)
+          .preLoad(c -> c.uuid = new byte[16])
+          .uint8Array("uuid", c -> c.uuid, 16)
+          .build();
+
+  /** QEMU's {@code configuration} description. */
+  public static final VmStateDescription<MachineConfiguration> DESCRIPTION =
+      VmStateDescription.<MachineConfiguration>named("configuration")
+          .version(1)
+          .minimumVersion(0)
+          .uint32("len", c -> c.nameLength, MachineConfiguration::setNameLength)
+          .vbuffer("name", VarCount.field("len"), 1, c -> c.name, (c, v) -> c.name = v)
+          .subsection(TARGET_PAGE_BITS)
+          .subsection(CAPABILITIES)
+          .subsection(UUID)
+          .copier(
+              new StateCopier<>() {
+                @Override
+                public MachineConfiguration copyOf(MachineConfiguration source) {
+                  return source.copy();
+                }
+
+                @Override
+                public void copyInto(MachineConfiguration source, MachineConfiguration target) {
+                  target.set(source);
+                }
+              })
+          .build();
+
+  private void setNameLength(int len) {
+    nameLength = len;
+  }
+
+  private void setCapabilityCount(int n) {
+    capabilityCount = n;
+  }
+
+  @Override
+  public String toString() {
+    return "machine "
+        + machine()
+        + (targetPageBits == null ? "" : ", target-page-bits " + targetPageBits)
+        + (capabilities == null ? "" : ", capabilities " + capabilities())
+        + (uuid == null ? "" : ", uuid");
+  }
+}

@@ -1,0 +1,396 @@
+package io.vmstate.stream;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import io.vmstate.api.SectionRef;
+import io.vmstate.api.VmStateDecodeException;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+import io.vmstate.codec.DecodeLimits;
+import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.VmStateCodec;
+import io.vmstate.codec.WireInput;
+import io.vmstate.stream.ram.RamSection;
+import io.vmstate.stream.ram.RamSink;
+import io.vmstate.stream.vmdesc.Vmdesc;
+import io.vmstate.stream.vmdesc.VmdescSchema;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * A pull parser over a QEMU migration stream (reference §5). {@link #next()} returns the items in
+ * order: {@link StreamEvent.Header}, {@link StreamEvent.Configuration}, then sections (a {@link
+ * StreamEvent.Section} header, its body, a checked {@link StreamEvent.Footer}) and commands, {@link
+ * StreamEvent.Eof} and {@link StreamEvent.VmDescription}; then null.
+ *
+ * <p>A section's body is consumed by the caller right after its header event, with {@link
+ * #readDevice}, {@link #readDeviceGeneric} or {@link #readRam}; a body the caller leaves alone is
+ * consumed on the next {@code next()} (RAM pages skipped, devices decoded through the vmdesc when
+ * one was given in advance). Nothing but the current item is held in memory, so a stream of any
+ * size is read in bounded memory.
+ *
+ * <p>Errors are {@link VmStateDecodeException}s (or {@link
+ * io.vmstate.api.VersionMismatchException}) carrying the byte offset, the section and the field
+ * path.
+ */
+public final class MigrationStreamReader {
+  private static final int MAX_SECTIONS = 1 << 20;
+  private static final DecodeLimits CONFIG_LIMITS = new DecodeLimits(1024, 4096, 8);
+
+  private enum State {
+    START,
+    AFTER_HEADER,
+    BODY,
+    AFTER_EOF,
+    DONE
+  }
+
+  private final WireInput in;
+  private final ReaderOptions options;
+  private final VmStateCodec codec;
+  private final Map<Integer, StreamEvent.Section> starts = new HashMap<>();
+  private final Map<Map<String, Object>, VmStateDescription<StateRecord>> schemaCache =
+      new IdentityHashMap<>();
+  private State state = State.START;
+  private MachineConfiguration configuration;
+  private Vmdesc vmdesc;
+  private RamSection ram;
+  private StreamEvent.Section pending;
+  private boolean bodyConsumed;
+  private long packageEnd = -1;
+
+  public MigrationStreamReader(WireInput in, ReaderOptions options) {
+    this.in = checkNotNull(in, "input");
+    this.options = checkNotNull(options, "options");
+    this.codec = VmStateCodec.withLimits(options.limits());
+    this.vmdesc = options.vmdesc();
+  }
+
+  public MigrationStreamReader(WireInput in) {
+    this(in, ReaderOptions.DEFAULT);
+  }
+
+  /** The underlying input (its position is the reader's). */
+  public WireInput input() {
+    return in;
+  }
+
+  /** The configuration, once read (null for streams without one). */
+  public MachineConfiguration configuration() {
+    return configuration;
+  }
+
+  /** The vmdesc given in advance or read from the trailer, else null. */
+  public Vmdesc vmdesc() {
+    return vmdesc;
+  }
+
+  /** The target page size: configuration target-page-bits, else vmdesc page_size, else default. */
+  public int pageSize() {
+    int fallback = vmdesc != null ? vmdesc.pageSize(options.defaultPageSize()) : 0;
+    if (fallback == 0) {
+      fallback = options.defaultPageSize();
+    }
+    return configuration != null ? configuration.pageSize(fallback) : fallback;
+  }
+
+  /** The next item, or null after the last one. */
+  public StreamEvent next() throws VmStateException {
+    if (pending != null) {
+      return finishSection();
+    }
+    long at = in.position();
+    try {
+      return switch (state) {
+        case START -> header(at);
+        case AFTER_HEADER, BODY -> item(at);
+        case AFTER_EOF -> trailer(at);
+        case DONE -> {
+          if (!in.atEnd()) {
+            throw VmStateDecodeException.corrupt("trailing bytes after the vmdesc trailer");
+          }
+          yield null;
+        }
+      };
+    } catch (VmStateException e) {
+      throw e.atOffset(at);
+    }
+  }
+
+  private StreamEvent header(long at) throws VmStateException {
+    int magic = in.readBe32();
+    if (magic != StreamFormat.MAGIC) {
+      throw VmStateDecodeException.corrupt(
+          String.format(
+              "not a QEMU migration stream: magic 0x%08x, expected 0x%08x (\"QEVM\")",
+              magic, StreamFormat.MAGIC));
+    }
+    int version = in.readBe32();
+    if (version == StreamFormat.VERSION_COMPAT) {
+      throw VmStateDecodeException.corrupt(
+          "SaveVM v2 format is obsolete and don't work anymore (stream version 2)");
+    }
+    if (version != StreamFormat.VERSION) {
+      throw VmStateDecodeException.corrupt(
+          "Unsupported migration stream version " + version + " (expected 3)");
+    }
+    state = State.AFTER_HEADER;
+    return new StreamEvent.Header(at, version);
+  }
+
+  private StreamEvent item(long at) throws VmStateException {
+    if (packageEnd >= 0) {
+      if (at > packageEnd) {
+        throw VmStateDecodeException.corrupt("an item crosses the end of a PACKAGED command");
+      }
+      if (at == packageEnd) {
+        packageEnd = -1;
+      }
+    }
+    int type = in.readU8();
+    if (type == StreamFormat.CONFIGURATION) {
+      if (state != State.AFTER_HEADER) {
+        throw VmStateDecodeException.corrupt(
+            "configuration section (0x07) after the first section; it must follow the header");
+      }
+      state = State.BODY;
+      MachineConfiguration c = new MachineConfiguration();
+      VmStateCodec.withLimits(CONFIG_LIMITS)
+          .load(MachineConfiguration.DESCRIPTION, c, in, MachineConfiguration.LOAD_VERSION);
+      configuration = c;
+      return new StreamEvent.Configuration(at, c);
+    }
+    state = State.BODY;
+    SectionType st = SectionType.of(type);
+    if (st != null) {
+      return section(at, st);
+    }
+    return switch (type) {
+      case StreamFormat.COMMAND -> command(at);
+      case StreamFormat.EOF -> {
+        if (packageEnd >= 0) {
+          throw VmStateDecodeException.corrupt("EOF inside a PACKAGED command's package");
+        }
+        state = State.AFTER_EOF;
+        yield new StreamEvent.Eof(at);
+      }
+      default ->
+          throw VmStateDecodeException.corrupt(
+              String.format("Unknown savevm section type 0x%02x", type));
+    };
+  }
+
+  private StreamEvent section(long at, SectionType st) throws VmStateException {
+    int id = in.readBe32();
+    StreamEvent.Section s;
+    if (st.hasFullHeader()) {
+      String idstr = in.readStr8();
+      if (idstr.isEmpty()) {
+        throw VmStateDecodeException.corrupt(
+            "Unable to read ID string for section " + Integer.toUnsignedString(id));
+      }
+      long instance = in.readBe32() & 0xffffffffL;
+      int version = in.readBe32();
+      SectionRef ref = new SectionRef(idstr, instance, version);
+      s = new StreamEvent.Section(at, st, id, ref, in.position());
+      if (st == SectionType.START) {
+        if (starts.size() >= MAX_SECTIONS) {
+          throw VmStateDecodeException.limitExceeded("section count", starts.size(), MAX_SECTIONS);
+        }
+        starts.put(id, s);
+      }
+    } else {
+      StreamEvent.Section start = starts.get(id);
+      if (start == null) {
+        throw VmStateDecodeException.corrupt(
+            "section id "
+                + Integer.toUnsignedString(id)
+                + " of a "
+                + st
+                + " record was never"
+                + " started");
+      }
+      s = new StreamEvent.Section(at, st, id, start.section(), in.position());
+    }
+    pending = s;
+    bodyConsumed = false;
+    return s;
+  }
+
+  private StreamEvent command(long at) throws VmStateException {
+    int id = in.readBe16() & 0xffff;
+    int len = in.readBe16() & 0xffff;
+    MigrationCommand c = MigrationCommand.of(id);
+    if (c == null) {
+      throw VmStateDecodeException.corrupt(String.format("MIG_CMD 0x%x unknown", id));
+    }
+    if (!c.acceptsLength(len)) {
+      throw VmStateDecodeException.corrupt(
+          String.format(
+              "%s received with bad length - expecting %s, got %d",
+              c, c.fixedLength() >= 0 ? Integer.toString(c.fixedLength()) : "another", len));
+    }
+    byte[] payload = new byte[len];
+    in.readBytes(payload, 0, len);
+    if (c == MigrationCommand.PACKAGED) {
+      if (packageEnd >= 0) {
+        throw VmStateDecodeException.corrupt("PACKAGED command inside a package");
+      }
+      long size =
+          ((payload[0] & 0xffL) << 24)
+              | ((payload[1] & 0xff) << 16)
+              | ((payload[2] & 0xff) << 8)
+              | (payload[3] & 0xff);
+      packageEnd = in.position() + size;
+    }
+    return new StreamEvent.Command(at, c, payload);
+  }
+
+  private StreamEvent trailer(long at) throws VmStateException {
+    if (in.atEnd()) {
+      state = State.DONE;
+      if (options.requireVmdesc()) {
+        throw VmStateDecodeException.corrupt(
+            "the stream ends after EOF without its vmdesc trailer (QEMU_VM_VMDESCRIPTION)");
+      }
+      return null;
+    }
+    int type = in.readU8();
+    if (type != StreamFormat.VMDESCRIPTION) {
+      throw VmStateDecodeException.corrupt("Expected vmdescription section, but got " + type);
+    }
+    long len = in.readBe32() & 0xffffffffL;
+    if (len > options.maxVmdescBytes()) {
+      throw VmStateDecodeException.limitExceeded("vmdesc JSON size", len, options.maxVmdescBytes());
+    }
+    long jsonAt = in.position();
+    byte[] json = new byte[(int) len];
+    in.readBytes(json, 0, (int) len);
+    Vmdesc parsed =
+        vmdesc != null && vmdesc.jsonLength() == len ? vmdesc : Vmdesc.parse(json, jsonAt);
+    vmdesc = parsed;
+    state = State.DONE;
+    return new StreamEvent.VmDescription(at, parsed);
+  }
+
+  private StreamEvent finishSection() throws VmStateException {
+    StreamEvent.Section s = pending;
+    if (!bodyConsumed) {
+      if (s.isRam()) {
+        readRam(RamSink.SKIP);
+      } else {
+        readDeviceGeneric();
+      }
+    }
+    pending = null;
+    if (!options.footers()) {
+      return new StreamEvent.Footer(in.position(), s, in.position());
+    }
+    long at = in.position();
+    try {
+      int marker = in.readU8();
+      if (marker != StreamFormat.SECTION_FOOTER) {
+        throw VmStateDecodeException.corrupt(
+            String.format(
+                "Missing section footer for %s: found 0x%02x instead of 0x7e",
+                s.section().idstr(), marker));
+      }
+      int id = in.readBe32();
+      if (id != s.sectionId()) {
+        throw VmStateDecodeException.corrupt(
+            String.format(
+                "Mismatched section id in footer for %s - read 0x%x expected 0x%x",
+                s.section().idstr(), id, s.sectionId()));
+      }
+    } catch (VmStateException e) {
+      throw e.atOffset(at).inSection(s.section());
+    }
+    return new StreamEvent.Footer(at, s, in.position());
+  }
+
+  private StreamEvent.Section body() {
+    checkState(pending != null && !bodyConsumed, "no section body to read here");
+    bodyConsumed = true;
+    return pending;
+  }
+
+  /** Loads the pending FULL or START device section into {@code obj} with {@code d}. */
+  public <T> void readDevice(VmStateDescription<T> d, T obj) throws VmStateException {
+    StreamEvent.Section s = body();
+    try {
+      codec.load(d, obj, in, s.section().versionId());
+    } catch (VmStateException e) {
+      throw e.atOffset(in.position()).inSection(s.section());
+    }
+  }
+
+  /** Decodes the pending device section through the vmdesc into a fresh record. */
+  public StateRecord readDeviceGeneric() throws VmStateException {
+    StreamEvent.Section s = pending;
+    checkState(s != null && !bodyConsumed, "no section body to read here");
+    VmStateDescription<StateRecord> d;
+    try {
+      d = schemaFor(s.section());
+    } catch (VmStateException e) {
+      throw e.atOffset(s.bodyOffset()).inSection(s.section());
+    }
+    StateRecord r = new StateRecord(d.name());
+    readDevice(d, r);
+    return r;
+  }
+
+  /** The vmdesc-built description of a section (cached per vmdesc entry). */
+  public VmStateDescription<StateRecord> schemaFor(SectionRef ref) throws VmStateException {
+    if (vmdesc == null) {
+      throw VmStateDecodeException.corrupt(
+          "no description for section '"
+              + ref.idstr()
+              + "' instance "
+              + ref.instanceId()
+              + ": the stream's vmdesc is not available before the section (read from a file to"
+              + " use it) and no description was registered");
+    }
+    Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId());
+    if (entry == null) {
+      throw VmStateDecodeException.corrupt(
+          "section '"
+              + ref.idstr()
+              + "' instance "
+              + ref.instanceId()
+              + " has no entry in the vmdesc");
+    }
+    VmStateDescription<StateRecord> d = schemaCache.get(entry);
+    if (d == null) {
+      d = VmdescSchema.describe(entry);
+      schemaCache.put(entry, d);
+    }
+    return d;
+  }
+
+  /** Reads the pending RAM section body into {@code sink}. */
+  public void readRam(RamSink sink) throws VmStateException {
+    StreamEvent.Section s = body();
+    try {
+      if (s.section().versionId() != RamSection.VERSION) {
+        throw VmStateDecodeException.corrupt(
+            "Unknown RAM version " + s.section().versionId() + " (expected 4)");
+      }
+      if (ram == null) {
+        boolean ignoreShared =
+            configuration != null
+                && configuration.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
+        ram = new RamSection(pageSize(), ignoreShared);
+      }
+      ram.read(in, sink);
+    } catch (VmStateException e) {
+      throw e.atOffset(in.position()).inSection(s.section());
+    }
+  }
+
+  /** The RAM state (block list) once a RAM section was read, else null. */
+  public RamSection ram() {
+    return ram;
+  }
+}

@@ -1,0 +1,116 @@
+package io.vmstate.stream;
+
+import io.vmstate.api.SectionRef;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.WireInput;
+import io.vmstate.stream.ram.RamBlock;
+import io.vmstate.stream.ram.RamSection;
+import io.vmstate.stream.ram.RamSink;
+import io.vmstate.stream.vmdesc.QemuJsonWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Decodes every item of a stream and encodes it again: the configuration through our description,
+ * every device through its vmdesc-built description into a {@link StateRecord} and back, RAM
+ * records one by one (pages are copied through without being held), the vmdesc re-serialized with
+ * QEMU's JSON formatting. For any stream QEMU wrote, the output is byte-identical to the input; an
+ * {@link Editor} may change device records on the way (everything it does not touch stays
+ * identical).
+ */
+public final class StreamRewriter {
+  /** Changes a device's decoded state before it is written again. */
+  @FunctionalInterface
+  public interface Editor {
+    void edit(SectionRef section, StateRecord record) throws VmStateException;
+  }
+
+  private final MigrationStreamReader reader;
+  private final MigrationStreamWriter writer;
+  private final Editor editor;
+
+  public StreamRewriter(MigrationStreamReader reader, MigrationStreamWriter writer, Editor editor) {
+    this.reader = reader;
+    this.writer = writer;
+    this.editor = editor;
+  }
+
+  /** Copies the whole stream. */
+  public void run() throws VmStateException {
+    for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
+      if (e instanceof StreamEvent.Header) {
+        writer.header();
+      } else if (e instanceof StreamEvent.Configuration c) {
+        writer.configuration(c.configuration());
+      } else if (e instanceof StreamEvent.Section s) {
+        writer.sectionHeader(s.type(), s.sectionId(), s.section());
+        if (s.isRam()) {
+          reader.readRam(new Copy());
+        } else {
+          VmStateDescription<StateRecord> d = reader.schemaFor(s.section());
+          StateRecord r = new StateRecord(d.name());
+          reader.readDevice(d, r);
+          if (editor != null) {
+            editor.edit(s.section(), r);
+          }
+          try {
+            io.vmstate.codec.VmStateCodec.DEFAULT.save(d, r, writer.output());
+          } catch (VmStateException x) {
+            throw x.inSection(s.section());
+          }
+        }
+      } else if (e instanceof StreamEvent.Footer f) {
+        writer.footer(f.section().sectionId());
+      } else if (e instanceof StreamEvent.Command c) {
+        writer.command(c.command(), c.payload());
+      } else if (e instanceof StreamEvent.Eof) {
+        writer.eof();
+      } else if (e instanceof StreamEvent.VmDescription v) {
+        String json = new QemuJsonWriter().value(null, v.vmdesc().root()).text();
+        writer.vmdesc(json.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    writer.flush();
+  }
+
+  /** Writes RAM records back as they are read. */
+  private final class Copy implements RamSink {
+    private final byte[] page = new byte[64 * 1024];
+    private boolean ignoreShared;
+
+    @Override
+    public void blocks(long totalBytes, List<RamBlock> blocks) throws VmStateException {
+      ignoreShared =
+          reader.configuration() != null
+              && reader.configuration().hasCapability(MachineConfiguration.X_IGNORE_SHARED);
+      RamSection.writeBlockList(writer.output(), blocks, ignoreShared);
+    }
+
+    @Override
+    public void zeroPage(RamBlock block, long addr, boolean continued, int fill)
+        throws VmStateException {
+      RamSection.writeZeroPage(writer.output(), block, addr, continued, fill);
+    }
+
+    @Override
+    public void page(RamBlock block, long addr, boolean continued, WireInput in, int pageSize)
+        throws VmStateException {
+      RamSection.writePageHeader(writer.output(), block, addr, continued);
+      byte[] buf = pageSize <= page.length ? page : new byte[pageSize];
+      in.readBytes(buf, 0, pageSize);
+      writer.output().writeBytes(buf, 0, pageSize);
+    }
+
+    @Override
+    public void multifdFlush() throws VmStateException {
+      RamSection.writeMultifdFlush(writer.output());
+    }
+
+    @Override
+    public void endOfSection() throws VmStateException {
+      RamSection.writeEos(writer.output());
+    }
+  }
+}

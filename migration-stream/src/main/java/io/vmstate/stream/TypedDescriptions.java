@@ -1,0 +1,85 @@
+package io.vmstate.stream;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.codec.GenericBinding;
+import io.vmstate.codec.StateRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+
+/**
+ * Our own (typed) descriptions of QEMU devices, looked up by vmsd name, for {@code dump --schema
+ * typed} and for cross-checking them against the vmdesc of real streams. Descriptions are
+ * contributed by {@link Provider}s found with {@link ServiceLoader} (a module lists its provider in
+ * {@code META-INF/services/io.vmstate.stream.TypedDescriptions$Provider}) or registered directly.
+ *
+ * <p>A typed description decodes into the generic tree through {@link GenericBinding#mirror}, so
+ * its values can be compared with the vmdesc decoding field by field. Counts that are configuration
+ * (such as a GICv3's number of CPUs) are set on the record by the entry's {@code configure} hook,
+ * which sees the device's vmdesc entry.
+ */
+public final class TypedDescriptions {
+  /** A typed description and how to configure a record before loading with it. */
+  public record Entry(
+      VmStateDescription<?> description, BiConsumer<Map<String, Object>, StateRecord> configure) {
+    public Entry {
+      checkNotNull(description, "description");
+      checkNotNull(configure, "configure");
+    }
+  }
+
+  /** Contributes descriptions; implementations need a public no-argument constructor. */
+  public interface Provider {
+    List<Entry> descriptions();
+  }
+
+  private static final Map<String, Entry> ENTRIES = new ConcurrentHashMap<>();
+  private static final Map<String, VmStateDescription<StateRecord>> MIRRORS =
+      new ConcurrentHashMap<>();
+
+  static {
+    for (Provider p : ServiceLoader.load(Provider.class)) {
+      for (Entry e : p.descriptions()) {
+        register(e);
+      }
+    }
+  }
+
+  private TypedDescriptions() {}
+
+  /** Registers (or replaces) the description for its vmsd name. */
+  public static void register(Entry e) {
+    ENTRIES.put(e.description().name(), e);
+    MIRRORS.remove(e.description().name());
+  }
+
+  /** The entry for a vmsd name, or null. */
+  public static Entry lookup(String vmsdName) {
+    return ENTRIES.get(vmsdName);
+  }
+
+  /**
+   * The generic twin of the typed description for {@code vmsdName}, or null when there is none or
+   * the mirror cannot express it (then the vmdesc is used).
+   */
+  public static VmStateDescription<StateRecord> mirror(String vmsdName) {
+    Entry e = ENTRIES.get(vmsdName);
+    if (e == null) {
+      return null;
+    }
+    try {
+      return MIRRORS.computeIfAbsent(vmsdName, n -> GenericBinding.mirror(e.description()));
+    } catch (IllegalArgumentException unsupported) {
+      return null;
+    }
+  }
+
+  /** Names with a typed description. */
+  public static java.util.Set<String> names() {
+    return java.util.Set.copyOf(ENTRIES.keySet());
+  }
+}

@@ -1,0 +1,78 @@
+package io.vmstate.stream.cli;
+
+import io.vmstate.api.VmStateException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code vmstate}: inspect, verify, rewrite and edit QEMU migration streams. JSON goes to stdout,
+ * diagnostics to stderr; exit 0 when all is well, 1 for bad data, 2 for usage errors.
+ */
+@Command(
+    name = "vmstate",
+    mixinStandardHelpOptions = true,
+    version = "vmstate 0.1.0",
+    description = "Inspect, verify, rewrite and edit QEMU 7.2 migration streams.",
+    subcommands = {
+      DumpCommand.class,
+      SectionsCommand.class,
+      VerifyCommand.class,
+      RewriteCommand.class,
+      DiffCommand.class,
+      EditCommand.class,
+      ExtractCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class VmStateCli implements Runnable {
+  /** Exit status for bad data. */
+  public static final int BAD_DATA = 1;
+
+  /** Exit status for usage errors. */
+  public static final int USAGE = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, false), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the CLI with the given streams and returns the exit status. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new VmStateCli());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          out.flush();
+          if (ex instanceof VmStateException v) {
+            err.println("vmstate: " + v.getMessage());
+            return BAD_DATA;
+          }
+          if (ex instanceof NoSuchFileException n) {
+            err.println("vmstate: no such file: " + n.getFile());
+            return USAGE;
+          }
+          if (ex instanceof CommandLine.ParameterException p) {
+            err.println("vmstate: " + p.getMessage());
+            return USAGE;
+          }
+          if (ex instanceof IOException io) {
+            err.println("vmstate: I/O error: " + io.getMessage());
+            return BAD_DATA;
+          }
+          throw ex;
+        });
+    int rc = cl.execute(args);
+    out.flush();
+    err.flush();
+    return rc;
+  }
+}

@@ -1,0 +1,176 @@
+package io.vmstate.stream.dump;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.PrettyPrinter;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import java.io.IOException;
+import java.io.Writer;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * jackson-core generators that write exactly what Python's {@code json.dumps(obj, indent=4,
+ * separators=(',', ': '))} writes (QEMU's analyze-migration.py prints with these settings): one
+ * member per line indented by four spaces per level, {@code "key": value}, a comma at the end of a
+ * line, {@code {}} and {@code []} for empty containers, and {@code ensure_ascii} escaping
+ * (everything outside printable ASCII as lower-case {@code \\uXXXX}, short escapes for {@code \\n}
+ * and friends). Output streams through the generator; nothing is built in memory.
+ */
+public final class PythonJson {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private PythonJson() {}
+
+  /** A generator over {@code out} with Python's formatting. */
+  public static JsonGenerator generator(Writer out) throws IOException {
+    JsonGenerator g = FACTORY.createGenerator(out);
+    g.setPrettyPrinter(new Indent4());
+    g.setCharacterEscapes(new EnsureAscii());
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    return g;
+  }
+
+  /** Writes a {@code JsonTree} value (ordered maps, lists, numbers, strings, booleans). */
+  public static void writeTree(JsonGenerator g, Object v) throws IOException {
+    if (v instanceof Map<?, ?> m) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        g.writeFieldName((String) e.getKey());
+        writeTree(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (v instanceof List<?> l) {
+      g.writeStartArray();
+      for (Object e : l) {
+        writeTree(g, e);
+      }
+      g.writeEndArray();
+    } else if (v instanceof String s) {
+      g.writeString(s);
+    } else if (v instanceof Long n) {
+      g.writeNumber(n);
+    } else if (v instanceof BigInteger n) {
+      g.writeNumber(n);
+    } else if (v instanceof Double d) {
+      g.writeNumber(d);
+    } else if (v instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else {
+      g.writeNull();
+    }
+  }
+
+  /** Python's {@code indent=4, separators=(',', ': ')}. */
+  static final class Indent4 implements PrettyPrinter {
+    private int level;
+
+    private void newline(JsonGenerator g) throws IOException {
+      g.writeRaw('\n');
+      for (int i = 0; i < level; i++) {
+        g.writeRaw("    ");
+      }
+    }
+
+    @Override
+    public void writeRootValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw('\n');
+    }
+
+    @Override
+    public void writeStartObject(JsonGenerator g) throws IOException {
+      g.writeRaw('{');
+      level++;
+    }
+
+    @Override
+    public void writeEndObject(JsonGenerator g, int nrOfEntries) throws IOException {
+      level--;
+      if (nrOfEntries > 0) {
+        newline(g);
+      }
+      g.writeRaw('}');
+    }
+
+    @Override
+    public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(',');
+      newline(g);
+    }
+
+    @Override
+    public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(": ");
+    }
+
+    @Override
+    public void writeStartArray(JsonGenerator g) throws IOException {
+      g.writeRaw('[');
+      level++;
+    }
+
+    @Override
+    public void writeEndArray(JsonGenerator g, int nrOfValues) throws IOException {
+      level--;
+      if (nrOfValues > 0) {
+        newline(g);
+      }
+      g.writeRaw(']');
+    }
+
+    @Override
+    public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(',');
+      newline(g);
+    }
+
+    @Override
+    public void beforeArrayValues(JsonGenerator g) throws IOException {
+      newline(g);
+    }
+
+    @Override
+    public void beforeObjectEntries(JsonGenerator g) throws IOException {
+      newline(g);
+    }
+  }
+
+  /** Python's {@code ensure_ascii=True} escaping. */
+  static final class EnsureAscii extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private static final int[] ASCII = new int[128];
+
+    static {
+      for (int c = 0; c < 0x20; c++) {
+        ASCII[c] = ESCAPE_CUSTOM;
+      }
+      ASCII['"'] = ESCAPE_CUSTOM;
+      ASCII['\\'] = ESCAPE_CUSTOM;
+      ASCII[0x7f] = ESCAPE_CUSTOM;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ASCII;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      String s =
+          switch (ch) {
+            case '"' -> "\\\"";
+            case '\\' -> "\\\\";
+            case '\n' -> "\\n";
+            case '\r' -> "\\r";
+            case '\t' -> "\\t";
+            case '\b' -> "\\b";
+            case '\f' -> "\\f";
+            default -> String.format("\\u%04x", ch);
+          };
+      return new SerializedString(s);
+    }
+  }
+}

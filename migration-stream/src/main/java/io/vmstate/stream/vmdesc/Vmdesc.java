@@ -1,0 +1,105 @@
+package io.vmstate.stream.vmdesc;
+
+import io.vmstate.api.VmStateDecodeException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The VM description QEMU appends after EOF ({@code 0x06 | be32 N | N bytes of JSON}, reference
+ * §5.9): the target page size and one entry per FULL device section, with its field layout. QEMU
+ * never reads it; we use it to decode devices we have no description for.
+ */
+public final class Vmdesc {
+  /** The default bound on the JSON size (64 MiB). */
+  public static final int DEFAULT_MAX_BYTES = 64 << 20;
+
+  private final Map<String, Object> root;
+  private final byte[] json;
+  private final Map<String, Map<String, Object>> byKey = new HashMap<>();
+
+  private Vmdesc(Map<String, Object> root, byte[] json) {
+    this.root = root;
+    this.json = json;
+    for (Object d : devices()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> dev = (Map<String, Object>) d;
+      byKey.put(key(String.valueOf(dev.get("name")), toLong(dev.get("instance_id"))), dev);
+    }
+  }
+
+  /** Parses the JSON bytes of a trailer found at stream offset {@code offset}. */
+  @SuppressWarnings("unchecked")
+  public static Vmdesc parse(byte[] json, long offset) throws VmStateDecodeException {
+    Object tree = JsonTree.parse(json, 0, json.length, offset);
+    if (!(tree instanceof Map<?, ?> m) || !(m.get("devices") instanceof List<?>)) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.corrupt("vmdesc JSON is not an object with a \"devices\" list")
+              .atOffset(offset);
+    }
+    for (Object d : (List<?>) m.get("devices")) {
+      if (!(d instanceof Map<?, ?> dm)
+          || !(dm.get("name") instanceof String)
+          || !(dm.get("instance_id") instanceof Long)) {
+        throw (VmStateDecodeException)
+            VmStateDecodeException.corrupt(
+                    "vmdesc device entry without a name and instance_id: " + abbreviate(d))
+                .atOffset(offset);
+      }
+    }
+    return new Vmdesc((Map<String, Object>) m, json);
+  }
+
+  private static String abbreviate(Object o) {
+    String s = String.valueOf(o);
+    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+  }
+
+  private static String key(String idstr, long instance) {
+    return instance + ":" + idstr;
+  }
+
+  static long toLong(Object o) {
+    return o instanceof Number n ? n.longValue() : -1;
+  }
+
+  /** The parsed JSON document (ordered maps and lists). */
+  public Map<String, Object> root() {
+    return root;
+  }
+
+  /** The JSON bytes as they were in the stream. */
+  public byte[] json() {
+    return json.clone();
+  }
+
+  public int jsonLength() {
+    return json.length;
+  }
+
+  /** The {@code page_size} member, or {@code fallback} when absent. */
+  public int pageSize(int fallback) {
+    Object p = root.get("page_size");
+    return p instanceof Long l && l > 0 && l <= (1 << 30) ? (int) (long) l : fallback;
+  }
+
+  /** The device entries in stream order. */
+  public List<?> devices() {
+    return (List<?>) root.get("devices");
+  }
+
+  /** The entry for section {@code idstr} instance {@code instance}, or null (last one wins). */
+  public Map<String, Object> device(String idstr, long instance) {
+    return byKey.get(key(idstr, instance));
+  }
+
+  @Override
+  public String toString() {
+    return "vmdesc ("
+        + devices().size()
+        + " devices, "
+        + new String(json, 0, Math.min(40, json.length), StandardCharsets.UTF_8)
+        + "...)";
+  }
+}

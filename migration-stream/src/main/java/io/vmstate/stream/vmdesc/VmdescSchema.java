@@ -1,0 +1,264 @@
+package io.vmstate.stream.vmdesc;
+
+import io.vmstate.api.VmStateDecodeException;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.WireType;
+import io.vmstate.codec.Elements;
+import io.vmstate.codec.GenericBinding;
+import io.vmstate.codec.StateRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Builds a {@code VmStateDescription<StateRecord>} from one vmdesc entry (a device, a struct or a
+ * subsection), so any device decodes into the generic tree with the one codec.
+ *
+ * <ul>
+ *   <li>An entry with {@code array_len n} becomes an array of n elements (structs: a struct array).
+ *   <li>Consecutive entries of one name with {@code index 0..n-1} (arrays QEMU could not compress)
+ *       become one field per element, named {@code name[i]}, bound to element i of one record value
+ *       {@code name}; each struct element keeps its own layout and subsections.
+ *   <li>Scalars of the types of reference §3 are read as scalars; {@code struct} entries recurse;
+ *       every other type ({@code buffer}, {@code unused_buffer}, {@code vstruct}, {@code tmp},
+ *       custom infos such as {@code pci config}) is {@code size} raw bytes, as QEMU's analyzer
+ *       reads them.
+ *   <li>Subsections are listed as the entry lists them; a present one is a record of its own.
+ * </ul>
+ *
+ * Every field made here is tagged with its vmdesc name, type and array form ({@link VmdescMeta}),
+ * so saving the records again writes the same vmdesc.
+ */
+public final class VmdescSchema {
+  private VmdescSchema() {}
+
+  /** The description of a device or subsection entry. */
+  public static VmStateDescription<StateRecord> describe(Map<String, Object> entry)
+      throws VmStateDecodeException {
+    return build(entry, Function.identity(), true, null, Function.identity());
+  }
+
+  private static VmStateDescription<StateRecord> build(
+      Map<String, Object> entry,
+      Function<StateRecord, StateRecord> scope,
+      boolean top,
+      String subsectionName,
+      Function<StateRecord, StateRecord> parentScope)
+      throws VmStateDecodeException {
+    String vmsdName = str(entry, "vmsd_name", "?");
+    int version = (int) Vmdesc.toLong(entry.get("version"));
+    if (version < 0) {
+      throw bad(vmsdName, "has no version");
+    }
+    VmStateDescription.Builder<StateRecord> b =
+        VmStateDescription.<StateRecord>named(vmsdName).version(version).minimumVersion(0);
+    if (top) {
+      b.copier(GenericBinding.RECORD_COPIER);
+    }
+    if (subsectionName != null) {
+      b.needed(r -> parentScope.apply(r).hasSubsection(subsectionName))
+          .preLoad(r -> parentScope.apply(r).subsection(subsectionName));
+    }
+    List<Map<String, Object>> fields = list(entry, "fields", vmsdName);
+    List<VmdescMeta> metas = new ArrayList<>();
+    for (int i = 0; i < fields.size(); ) {
+      Map<String, Object> f = fields.get(i);
+      String name = str(f, "name", null);
+      if (name == null) {
+        throw bad(vmsdName, "has a field without a name");
+      }
+      if (f.containsKey("index")) {
+        int n = 0;
+        while (i + n < fields.size()
+            && name.equals(fields.get(i + n).get("name"))
+            && fields.get(i + n).containsKey("index")) {
+          if (Vmdesc.toLong(fields.get(i + n).get("index")) != n) {
+            throw bad(vmsdName, "field '" + name + "' has index entries out of order");
+          }
+          n++;
+        }
+        for (int k = 0; k < n; k++) {
+          element(b, metas, vmsdName, fields.get(i + k), name, k, n, scope);
+        }
+        i += n;
+      } else {
+        long len = f.containsKey("array_len") ? Vmdesc.toLong(f.get("array_len")) : 1;
+        if (len < 1 || len > (1 << 24)) {
+          throw bad(vmsdName, "field '" + name + "' has array_len " + f.get("array_len"));
+        }
+        whole(b, metas, vmsdName, f, name, (int) len, f.containsKey("array_len"), scope);
+        i++;
+      }
+    }
+    Object subs = entry.get("subsections");
+    if (subs != null) {
+      for (Map<String, Object> s : list(entry, "subsections", vmsdName)) {
+        String subName = str(s, "vmsd_name", null);
+        if (subName == null || !subName.startsWith(vmsdName) || subName.equals(vmsdName)) {
+          throw bad(vmsdName, "lists subsection '" + subName + "' not named after it");
+        }
+        Function<StateRecord, StateRecord> subScope = r -> scope.apply(r).subsection(subName);
+        b.subsection(build(s, subScope, false, subName, scope));
+      }
+    }
+    VmStateDescription<StateRecord> d;
+    try {
+      d = b.build();
+    } catch (IllegalArgumentException e) {
+      throw bad(vmsdName, e.getMessage());
+    }
+    for (int i = 0; i < metas.size(); i++) {
+      VmdescMeta.tag(d.fields().get(i), metas.get(i));
+    }
+    return d;
+  }
+
+  /** A field that is not split into index entries: a single value or a compressed array. */
+  private static void whole(
+      VmStateDescription.Builder<StateRecord> b,
+      List<VmdescMeta> metas,
+      String owner,
+      Map<String, Object> f,
+      String name,
+      int n,
+      boolean arrayLen,
+      Function<StateRecord, StateRecord> scope)
+      throws VmStateDecodeException {
+    String type = str(f, "type", "unknown");
+    int size = size(owner, f);
+    WireType scalar = scalarType(type, size);
+    if (type.equals("struct")) {
+      VmStateDescription<StateRecord> child = structOf(owner, f);
+      String childName = child.name();
+      if (!arrayLen) {
+        b.struct(name, r -> scope.apply(r).record(name, childName), child);
+      } else {
+        b.structArray(name, r -> scope.apply(r).records(name, childName, n), n, child);
+      }
+    } else if (scalar != null && !arrayLen) {
+      WireType plain = plain(scalar);
+      b.scalar(
+          name,
+          plain,
+          r -> scope.apply(r).bits(name),
+          (r, v) -> scope.apply(r).setScalar(name, scalar, v));
+    } else if (scalar != null) {
+      b.array(plain(scalar), name, r -> scope.apply(r).array(name, scalar, n), n);
+    } else if (type.equals("bitmap") && size % 8 == 0 && !arrayLen) {
+      b.bitmap(name, size * 8, r -> (long[]) scope.apply(r).array(name, WireType.BITMAP, size / 8));
+    } else {
+      WireType raw = rawType(type);
+      b.buffer(name, r -> scope.apply(r).bytes(name, raw, n * size), n * size);
+    }
+    tag(metas, name, type, arrayLen ? VmdescMeta.ARRAY_LEN : VmdescMeta.SINGLE);
+  }
+
+  /** Element {@code k} of {@code n} of a field QEMU described per element. */
+  private static void element(
+      VmStateDescription.Builder<StateRecord> b,
+      List<VmdescMeta> metas,
+      String owner,
+      Map<String, Object> f,
+      String name,
+      int k,
+      int n,
+      Function<StateRecord, StateRecord> scope)
+      throws VmStateDecodeException {
+    String type = str(f, "type", "unknown");
+    int size = size(owner, f);
+    WireType scalar = scalarType(type, size);
+    String fieldName = name + "[" + k + "]";
+    if (type.equals("struct")) {
+      VmStateDescription<StateRecord> child = structOf(owner, f);
+      String childName = child.name();
+      b.struct(fieldName, r -> scope.apply(r).records(name, childName, n)[k], child);
+    } else if (scalar != null) {
+      Elements kind = Elements.of(scalar);
+      b.scalar(
+          fieldName,
+          plain(scalar),
+          r -> kind.bits(scope.apply(r).array(name, scalar, n), k),
+          (r, v) -> kind.setBits(scope.apply(r).array(name, scalar, n), k, v));
+    } else {
+      WireType raw = rawType(type);
+      b.buffer(fieldName, r -> scope.apply(r).bytes(name, raw, n * size), k * size, size);
+    }
+    tag(metas, name, type, k);
+  }
+
+  private static void tag(List<VmdescMeta> metas, String name, String type, int form) {
+    metas.add(new VmdescMeta(name, type, form));
+  }
+
+  private static VmStateDescription<StateRecord> structOf(String owner, Map<String, Object> f)
+      throws VmStateDecodeException {
+    if (!(f.get("struct") instanceof Map<?, ?> m)) {
+      throw bad(owner, "struct field '" + f.get("name") + "' has no \"struct\" object");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> sm = (Map<String, Object>) m;
+    return build(sm, Function.identity(), false, null, Function.identity());
+  }
+
+  /** The scalar type QEMU names {@code type}, when {@code size} is its width; else null. */
+  static WireType scalarType(String type, int size) {
+    WireType t = WireType.fromQemuName(type);
+    if (t == null || !t.isFixedWidthScalar() || t.width() != size) {
+      return null;
+    }
+    return t;
+  }
+
+  private static WireType rawType(String type) {
+    return switch (type) {
+      case "unused_buffer" -> WireType.UNUSED;
+      case "bitmap" -> WireType.BITMAP;
+      default -> WireType.BUFFER;
+    };
+  }
+
+  /** The plain type that reads the same bytes as a check type. */
+  static WireType plain(WireType t) {
+    return switch (t) {
+      case INT32_EQUAL, INT32_LE -> WireType.INT32;
+      case UINT8_EQUAL -> WireType.UINT8;
+      case UINT16_EQUAL -> WireType.UINT16;
+      case UINT32_EQUAL -> WireType.UINT32;
+      case UINT64_EQUAL -> WireType.UINT64;
+      default -> t;
+    };
+  }
+
+  private static int size(String owner, Map<String, Object> f) throws VmStateDecodeException {
+    long s = Vmdesc.toLong(f.get("size"));
+    if (s < 0 || s > (256 << 20)) {
+      throw bad(owner, "field '" + f.get("name") + "' has size " + f.get("size"));
+    }
+    return (int) s;
+  }
+
+  private static String str(Map<String, Object> m, String key, String dflt) {
+    Object v = m.get(key);
+    return v instanceof String s ? s : dflt;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> list(Map<String, Object> m, String key, String owner)
+      throws VmStateDecodeException {
+    Object v = m.get(key);
+    if (!(v instanceof List<?> l)) {
+      throw bad(owner, "has no \"" + key + "\" list");
+    }
+    for (Object e : l) {
+      if (!(e instanceof Map<?, ?>)) {
+        throw bad(owner, "has a \"" + key + "\" entry that is not an object");
+      }
+    }
+    return (List<Map<String, Object>>) v;
+  }
+
+  private static VmStateDecodeException bad(String owner, String what) {
+    return VmStateDecodeException.corrupt("vmdesc entry '" + owner + "' " + what);
+  }
+}
