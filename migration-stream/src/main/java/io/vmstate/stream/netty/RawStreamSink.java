@@ -20,16 +20,25 @@ public interface RawStreamSink {
 
   /** Copies the whole stream to {@code file}, replacing it only once the stream ended cleanly. */
   static RawStreamSink toFile(Path file) {
-    return tee(file, (in, done) -> in.transferTo(OutputStream.nullOutputStream()));
+    return tee(file, (in, done) -> in.transferTo(OutputStream.nullOutputStream()), FileCheck.NONE);
+  }
+
+  /** Checks a completely received stream file before it is moved into place. */
+  @FunctionalInterface
+  interface FileCheck {
+    FileCheck NONE = (partial, done) -> {};
+
+    void check(Path partial, Runnable sectionDone) throws IOException, VmStateException;
   }
 
   /**
    * Hands the stream to {@code decoder} while copying every byte it reads to {@code file}; bytes
-   * the decoder leaves unread (after the stream's end) are copied too. The file is written next to
-   * its final name and moved into place only when the decoder succeeded and the connection ended
-   * cleanly: a failed migration leaves {@code file} as it was.
+   * the decoder leaves unread are copied too. The file is written next to its final name ({@code
+   * NAME.partial}) and moved into place only when the decoder succeeded, the connection ended
+   * cleanly and {@code check} accepted the whole file: a failed migration leaves {@code file} as it
+   * was.
    */
-  static RawStreamSink tee(Path file, RawStreamSink decoder) {
+  static RawStreamSink tee(Path file, RawStreamSink decoder, FileCheck check) {
     return (in, done) -> {
       Path abs = file.toAbsolutePath();
       Path tmp = abs.resolveSibling(abs.getFileName() + ".partial");
@@ -37,6 +46,12 @@ public interface RawStreamSink {
         InputStream copying = new TeeInputStream(in, out);
         decoder.consume(copying, done);
         copying.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException | VmStateException | RuntimeException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
+      }
+      try {
+        check.check(tmp, done);
       } catch (IOException | VmStateException | RuntimeException e) {
         Files.deleteIfExists(tmp);
         throw e;
