@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(LeakWatch.class)
 class QemuRawTest {
   private static final long RAM = 0x40000000L;
-  private static final long GICD_IPRIORITYR = 0x08000420L; // SPIs 32..35 (SGI/PPI bytes are RAZ/WI with ARE)
+  private static final long GICD_IPRIORITYR =
+      0x08000420L; // SPIs 32..35 (SGI/PPI bytes are RAZ/WI with ARE)
 
   @TempDir Path dir;
 
@@ -81,8 +82,7 @@ class QemuRawTest {
     int port = QemuMachine.freePort();
     try (QemuMachine target = QemuMachine.builder().incomingTcp(port).start();
         MigrationSource src = MigrationSource.create(TransportOptions.defaults())) {
-      MigrationResult r =
-          src.sendFile(new InetSocketAddress("127.0.0.1", port), file).await(WAIT);
+      MigrationResult r = src.sendFile(new InetSocketAddress("127.0.0.1", port), file).await(WAIT);
       assertEquals(Files.size(file), r.bytes());
       target.awaitIncomingCompleted(Duration.ofSeconds(60));
       assertState(target);
