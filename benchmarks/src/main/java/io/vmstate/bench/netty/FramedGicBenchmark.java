@@ -87,7 +87,9 @@ public class FramedGicBenchmark {
 
   @Benchmark
   public int migrate() throws Exception {
-    return source.sendFramed(at, SectionSource.of(DEVICES, sections)).await(Duration.ofSeconds(30))
+    return source
+        .sendFramed(at, SectionSource.of(DEVICES, sections))
+        .await(Duration.ofSeconds(30))
         .sections();
   }
 }

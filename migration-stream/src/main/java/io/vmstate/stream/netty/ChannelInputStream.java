@@ -39,6 +39,7 @@ final class ChannelInputStream extends InputStream {
   private Throwable failure;
   private boolean closed;
   private boolean paused;
+  private boolean waiting;
 
   ChannelInputStream(Channel channel, int limit) {
     this.channel = channel;
@@ -55,7 +56,9 @@ final class ChannelInputStream extends InputStream {
       }
       queue.add(buf);
       buffered += buf.readableBytes();
-      changed.signalAll();
+      if (waiting) {
+        changed.signal();
+      }
     } finally {
       lock.unlock();
     }
@@ -117,7 +120,9 @@ final class ChannelInputStream extends InputStream {
     lock.lock();
     try {
       while (queue.isEmpty() && !ended && !closed) {
+        waiting = true;
         changed.awaitUninterruptibly();
+        waiting = false;
       }
       if (closed) {
         throw new IOException("stream closed");

@@ -3,6 +3,7 @@ package io.vmstate.stream.netty;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -116,6 +117,9 @@ public final class MigrationDestination implements AutoCloseable {
                     ? LocalServerChannel.class
                     : NioServerSocketChannel.class)
             .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(
+                ChannelOption.RCVBUF_ALLOCATOR,
+                new AdaptiveRecvByteBufAllocator(4096, 64 * 1024, 1 << 20))
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, options.waterMark())
             .childHandler(
                 new ChannelInitializer<Channel>() {

@@ -27,7 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
  * the peer sends is discarded (QEMU sends nothing without a return path).
  */
 final class RawSendHandler extends ChannelInboundHandlerAdapter {
-  static final int CHUNK = 64 * 1024;
+  static final int CHUNK = 256 * 1024;
 
   private final MigrationSession session;
   private final TransportOptions options;

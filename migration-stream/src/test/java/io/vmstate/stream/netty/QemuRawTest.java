@@ -10,7 +10,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class QemuRawTest {
   @Test
   void qemuMigratesIntoOurReceiverAndTheFileLoadsBackIntoQemu() throws Exception {
     Path out = dir.resolve("received.qemu");
-    AtomicReference<MigrationSession> incoming = new AtomicReference<>();
+    CompletableFuture<MigrationSession> incoming = new CompletableFuture<>();
     try (MigrationDestination dest = MigrationDestination.create(TransportOptions.defaults());
         QemuMachine source = QemuMachine.builder().start()) {
       InetSocketAddress at =
@@ -57,12 +58,12 @@ class QemuRawTest {
               dest.listenRaw(
                   new InetSocketAddress("127.0.0.1", 0),
                   s -> {
-                    incoming.set(s);
+                    incoming.complete(s);
                     return QemuStreamSink.toFile(out);
                   });
       setState(source);
       source.migrateTcp("127.0.0.1", at.getPort());
-      MigrationResult r = incoming.get().await(WAIT);
+      MigrationResult r = incoming.get(20, TimeUnit.SECONDS).await(WAIT);
       assertEquals(Files.size(out), r.bytes());
       assertTrue(r.sections() > 5, "sections: " + r.sections());
     }

@@ -23,10 +23,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,12 +65,12 @@ class RawModeTest {
     Files.write(in, sample);
     Path out = dir.resolve("out.qemu");
     MigrationDestination dest = track(MigrationDestination.create(TransportOptions.defaults()));
-    AtomicReference<MigrationSession> incoming = new AtomicReference<>();
+    CompletableFuture<MigrationSession> incoming = new CompletableFuture<>();
     SocketAddress at =
         dest.listenRaw(
             new InetSocketAddress("127.0.0.1", 0),
             s -> {
-              incoming.set(s);
+              incoming.complete(s);
               return QemuStreamSink.toFile(out);
             });
     List<Long> sent = new CopyOnWriteArrayList<>();
@@ -80,7 +80,7 @@ class RawModeTest {
                 TransportOptions.builder().progress((s, b, n) -> sent.add(b)).build()));
     MigrationResult r = src.sendFile(at, in).await(WAIT);
     assertEquals(sample.length, r.bytes());
-    MigrationResult d = incoming.get().await(WAIT);
+    MigrationResult d = incoming.get(20, TimeUnit.SECONDS).await(WAIT);
     assertEquals(sample.length, d.bytes());
     assertTrue(d.sections() > 5, "sections decoded: " + d.sections());
     assertArrayEquals(sample, Files.readAllBytes(out));
@@ -92,12 +92,12 @@ class RawModeTest {
   void producerStreamArrivesByteIdentical() throws Exception {
     Path out = dir.resolve("out.qemu");
     MigrationDestination dest = track(MigrationDestination.create(TransportOptions.defaults()));
-    AtomicReference<MigrationSession> incoming = new AtomicReference<>();
+    CompletableFuture<MigrationSession> incoming = new CompletableFuture<>();
     SocketAddress at =
         dest.listenRaw(
             new LocalAddress("raw-producer"),
             s -> {
-              incoming.set(s);
+              incoming.complete(s);
               return QemuStreamSink.toFile(out);
             });
     MigrationSource src = track(MigrationSource.create(TransportOptions.defaults()));
@@ -110,7 +110,7 @@ class RawModeTest {
           }
         };
     assertEquals(sample.length, src.sendRaw(at, oddPieces).await(WAIT).bytes());
-    incoming.get().await(WAIT);
+    incoming.get(20, TimeUnit.SECONDS).await(WAIT);
     assertArrayEquals(sample, Files.readAllBytes(out));
   }
 
@@ -167,13 +167,13 @@ class RawModeTest {
     long expected = 512L << 20;
     CountDownLatch stalled = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    AtomicReference<MigrationSession> incoming = new AtomicReference<>();
+    CompletableFuture<MigrationSession> incoming = new CompletableFuture<>();
     MigrationDestination dest = track(MigrationDestination.create(slow));
     SocketAddress at =
         dest.listenRaw(
             new InetSocketAddress("127.0.0.1", 0),
             s -> {
-              incoming.set(s);
+              incoming.complete(s);
               // Stands in for a decoder that knows how long the stream must be.
               return (stream, done) -> {
                 stream.read();
@@ -203,7 +203,7 @@ class RawModeTest {
     MigrationTransportException e = transport(failure(s), Kind.TIMED_OUT);
     assertTrue(e.getMessage().contains("sending the stream"), e.getMessage());
     release.countDown();
-    assertInstanceOf(VmStateDecodeException.class, failure(incoming.get()));
+    assertInstanceOf(VmStateDecodeException.class, failure(incoming.get(20, TimeUnit.SECONDS)));
   }
 
   @Test
