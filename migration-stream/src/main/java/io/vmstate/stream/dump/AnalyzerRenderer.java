@@ -134,11 +134,28 @@ public final class AnalyzerRenderer {
   }
 
   /** Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0. */
+  /** Texts of values 0..255 per width 1..8: most of a device dump is zeros and small numbers. */
+  private static final String[][] SMALL = new String[9][256];
+
+  static {
+    for (int w = 1; w <= 8; w++) {
+      for (int v = 0; v < 256; v++) {
+        StringBuilder sb = new StringBuilder("0x");
+        String h = Integer.toHexString(v);
+        sb.append("0".repeat(2 * w - h.length())).append(h);
+        SMALL[w][v] = sb.toString();
+      }
+    }
+  }
+
   static String intText(byte[] b, boolean signed) {
     if (b.length >= 1 && b.length <= 8) {
       long v = 0;
       for (byte x : b) {
         v = (v << 8) | (x & 0xff);
+      }
+      if (v >= 0 && v < 256 && (!signed || b[0] >= 0)) {
+        return SMALL[b.length][(int) v];
       }
       char[] c = new char[2 + 2 * b.length];
       c[0] = '0';
