@@ -129,6 +129,28 @@ class GicStreamTest {
     assertTrue(json.contains("\"lpi\": 8193"), json);
   }
 
+  @Test
+  void itsFailsWithExitOneWithoutAnItsOrOnATruncatedStream(@TempDir Path dir) throws Exception {
+    Path noIts = dir.resolve("64.qemu");
+    Files.write(noIts, Fixtures.stream("gicv3-64cpu"));
+    StringWriter err = new StringWriter();
+    int rc =
+        io.vmstate.stream.cli.VmStateCli.run(
+            new String[] {"its", noIts.toString()},
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err));
+    assertEquals(1, rc);
+    assertTrue(err.toString().contains("no arm_gicv3_its"), err.toString());
+
+    byte[] data = Fixtures.stream("gicv3-its-4cpu");
+    byte[] cut = java.util.Arrays.copyOf(data, data.length / 2);
+    var vmdesc = VmdescLocator.scan(data, 0);
+    MigrationStreamReader r =
+        new MigrationStreamReader(
+            io.vmstate.codec.WireInput.of(cut), ReaderOptions.DEFAULT.withVmdesc(vmdesc));
+    assertThrows(io.vmstate.api.VmStateDecodeException.class, () -> StreamIts.read(r));
+  }
+
   /**
    * What the testkit's gicv3-its-4cpu scenario programs through the command queue (its manifest):
    * MAPD device 1, MAPC ICID 1 → CPU 1 and ICID 2 → CPU 3, MAPTI events 0/1 → LPIs 8192/8193 on
