@@ -3,12 +3,19 @@ package io.vmstate.stream;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.vmstate.api.ArrayField;
+import io.vmstate.api.BufferField;
+import io.vmstate.api.Field;
+import io.vmstate.api.QemuRelease;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.StateCopier;
+import io.vmstate.api.StructField;
+import io.vmstate.api.VarCount;
 import io.vmstate.api.VersionMismatchException;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
+import io.vmstate.codec.DownLevel;
 import io.vmstate.codec.GenericBinding;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
@@ -32,9 +39,10 @@ import java.util.Map;
  *
  * <p><b>Save</b> writes a complete stream: header, configuration, one FULL section per device in
  * descending {@link io.vmstate.api.MigrationPriority} then registration order (a device whose
- * top-level {@code needed} is false is omitted, as in QEMU), footers, EOF and the vmdesc JSON,
- * built from the codec's {@link io.vmstate.codec.SaveObserver} events in QEMU's compact formatting.
- * Section ids are given at registration, from 0, as QEMU's global counter does.
+ * top-level {@code needed} is false is omitted, as in QEMU, and so is one introduced after the
+ * target release of a down-level save), footers, EOF and the vmdesc JSON, built from the codec's
+ * {@link io.vmstate.codec.SaveObserver} events in QEMU's compact formatting. Section ids are given
+ * at registration, from 0, as QEMU's global counter does.
  *
  * <p><b>Load</b> dispatches each section by (idstr, instance id). An unknown section fails with
  * QEMU's message, unless {@link LoadOptions#decodeUnknown} asks for it to be decoded through the
@@ -72,6 +80,11 @@ public final class DeviceRegistry {
 
     public LoadOptions withCheckConfiguration(boolean b) {
       return new LoadOptions(decodeUnknown, crossCheck, b, ram);
+    }
+
+    /** Where RAM pages go (default: skipped). */
+    public LoadOptions withRam(RamSink sink) {
+      return new LoadOptions(decodeUnknown, crossCheck, checkConfiguration, checkNotNull(sink));
     }
   }
 
@@ -116,8 +129,18 @@ public final class DeviceRegistry {
 
   // ---- save ----
 
-  /** Writes the whole stream into {@code out} (and flushes it). */
+  /** Writes the whole stream into {@code out} (and flushes it), for the newest QEMU. */
   public void save(WireOutput out) throws VmStateException {
+    save(out, null);
+  }
+
+  /**
+   * Writes the whole stream for QEMU release {@code target} (null: the newest): sections and
+   * subsections introduced after {@code target} are omitted, or refused with a {@link
+   * io.vmstate.api.VmStateEncodeException} naming them when they hold non-default state ({@link
+   * DownLevel}).
+   */
+  public void save(WireOutput out, QemuRelease target) throws VmStateException {
     MigrationStreamWriter w = new MigrationStreamWriter(out);
     QemuJsonWriter json = new QemuJsonWriter();
     json.startObject(null);
@@ -129,7 +152,7 @@ public final class DeviceRegistry {
     order.sort(
         Comparator.comparing((Device<?> d) -> d.description.priority().ordinal()).reversed());
     for (Device<?> d : order) {
-      saveDevice(w, json, d);
+      saveDevice(w, json, d, target);
     }
     w.eof();
     json.endArray();
@@ -138,22 +161,43 @@ public final class DeviceRegistry {
     w.flush();
   }
 
-  private static <T> void saveDevice(MigrationStreamWriter w, QemuJsonWriter json, Device<T> d)
+  private static <T> void saveDevice(
+      MigrationStreamWriter w, QemuJsonWriter json, Device<T> d, QemuRelease target)
       throws VmStateException {
     if (!d.description.isNeeded(d.object)) {
       return;
     }
+    SectionRef ref = new SectionRef(d.idstr, d.instanceId, d.description.version());
+    try {
+      if (!DownLevel.keep(d.description, d.object, target)) {
+        return;
+      }
+    } catch (VmStateException e) {
+      throw e.inSection(ref);
+    }
     json.startObject(null);
     json.str("name", d.idstr);
     json.int64("instance_id", d.instanceId);
-    w.device(d.sectionId, d.idstr, d.instanceId, d.description, d.object, new VmdescWriter(json));
+    w.device(
+        d.sectionId,
+        d.idstr,
+        d.instanceId,
+        d.description,
+        d.object,
+        new VmdescWriter(json),
+        target);
     json.endObject();
   }
 
   /** The whole stream as bytes. */
   public byte[] saveToBytes() throws VmStateException {
+    return saveToBytes(null);
+  }
+
+  /** The whole stream as bytes, written for {@code target} (null: the newest QEMU). */
+  public byte[] saveToBytes(QemuRelease target) throws VmStateException {
     WireOutput out = WireOutput.toBytes(64 * 1024);
-    save(out);
+    save(out, target);
     return out.toByteArray();
   }
 
@@ -248,7 +292,7 @@ public final class DeviceRegistry {
       return;
     }
     VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
-    StateRecord r = new StateRecord(desc.name());
+    StateRecord r = mirrorRecord(desc, d.object);
     reader.readDevice(mirror, r);
     deferred.add(d);
     deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r));
@@ -273,7 +317,7 @@ public final class DeviceRegistry {
     reader.readDevice(schema, viaVmdesc);
     byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(schema, viaVmdesc);
     VmStateDescription<StateRecord> mirror = GenericBinding.mirror(d.description);
-    StateRecord viaTyped = new StateRecord(d.description.name());
+    StateRecord viaTyped = mirrorRecord(d.description, d.object);
     VmStateCodec.DEFAULT.load(mirror, viaTyped, bytes, ref.versionId());
     Map<String, Object> entry = reader.vmdesc().device(ref.idstr(), ref.instanceId());
     String a = render(entry, viaVmdesc);
@@ -291,6 +335,26 @@ public final class DeviceRegistry {
     deferred.add(d);
     deferredBytes.add(bytes);
     deferredVersions.add(ref.versionId());
+  }
+
+  /**
+   * A record for the generic mirror of {@code desc} with the configuration counts (such as a
+   * GICv3's {@code num_cpu}) of the registered object, which the wire does not carry.
+   */
+  static <T> StateRecord mirrorRecord(VmStateDescription<T> desc, T object) {
+    StateRecord r = new StateRecord(desc.name());
+    for (Field<T> f : desc.fields()) {
+      VarCount<T> vc =
+          f instanceof StructField<T, ?> s
+              ? s.varCount()
+              : f instanceof ArrayField<T> a
+                  ? a.varCount()
+                  : f instanceof BufferField<T> b ? b.varCount() : null;
+      if (vc != null && !vc.isFieldReference()) {
+        r.setConfig(vc.name(), vc.count(object));
+      }
+    }
+    return r;
   }
 
   /** The analyzer-style JSON of a record (the canonical form for comparing values). */

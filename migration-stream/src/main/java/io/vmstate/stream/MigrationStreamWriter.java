@@ -3,6 +3,7 @@ package io.vmstate.stream;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.vmstate.api.QemuRelease;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
@@ -73,10 +74,27 @@ public final class MigrationStreamWriter {
       T obj,
       SaveObserver observer)
       throws VmStateException {
+    device(sectionId, idstr, instanceId, d, obj, observer, null);
+  }
+
+  /**
+   * A whole FULL device section written for QEMU release {@code target} (null: the newest):
+   * subsections {@code target} does not have are omitted, or refused when needed ({@link
+   * io.vmstate.codec.DownLevel}).
+   */
+  public <T> void device(
+      int sectionId,
+      String idstr,
+      long instanceId,
+      VmStateDescription<T> d,
+      T obj,
+      SaveObserver observer,
+      QemuRelease target)
+      throws VmStateException {
     SectionRef ref = new SectionRef(idstr, instanceId, d.version());
     sectionHeader(SectionType.FULL, sectionId, ref);
     try {
-      codec.save(d, obj, out, observer);
+      codec.save(d, obj, out, observer, target);
     } catch (VmStateException e) {
       throw e.inSection(ref);
     }

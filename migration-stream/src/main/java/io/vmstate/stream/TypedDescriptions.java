@@ -3,13 +3,13 @@ package io.vmstate.stream;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
 import io.vmstate.codec.GenericBinding;
 import io.vmstate.codec.StateRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 
 /**
  * Our own (typed) descriptions of QEMU devices, looked up by vmsd name, for {@code dump --schema
@@ -24,12 +24,23 @@ import java.util.function.BiConsumer;
  */
 public final class TypedDescriptions {
   /** A typed description and how to configure a record before loading with it. */
-  public record Entry(
-      VmStateDescription<?> description, BiConsumer<Map<String, Object>, StateRecord> configure) {
+  public record Entry(VmStateDescription<?> description, Configure configure) {
     public Entry {
       checkNotNull(description, "description");
       checkNotNull(configure, "configure");
     }
+  }
+
+  /**
+   * Sets the configuration counts of a record about to be decoded, from the device's vmdesc entry;
+   * fails when the entry does not allow it.
+   */
+  @FunctionalInterface
+  public interface Configure {
+    void accept(Map<String, Object> vmdescEntry, StateRecord record) throws VmStateException;
+
+    /** For descriptions without configuration counts. */
+    Configure NONE = (entry, record) -> {};
   }
 
   /** Contributes descriptions; implementations need a public no-argument constructor. */

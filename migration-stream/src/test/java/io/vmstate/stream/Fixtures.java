@@ -11,14 +11,25 @@ import java.util.List;
 
 /** Real QEMU 7.2 streams and the goldens QEMU's analyze-migration.py printed for them. */
 final class Fixtures {
-  /** Fixture names under {@code io/vmstate/stream/fixtures/}. */
-  static final List<String> NAMES = List.of("virt-gicv3-smp2");
+  /** This module's fixtures, under {@code io/vmstate/stream/fixtures/}. */
+  static final List<String> OWN = List.of("virt-gicv3-smp2");
+
+  /** The testkit's fixtures (qtest-programmed state, manifests), under its {@code streams/}. */
+  static final List<String> TESTKIT =
+      List.of("gicv2-1cpu", "gicv2-virt", "gicv3-its-4cpu", "gicv3-64cpu", "gicv3-virt-6.2");
+
+  /** Every real QEMU 7.2 stream with analyzer goldens. */
+  static final List<String> NAMES =
+      java.util.stream.Stream.concat(OWN.stream(), TESTKIT.stream()).toList();
 
   private Fixtures() {}
 
   static byte[] bytes(String resource) {
-    try (InputStream in =
-        Fixtures.class.getResourceAsStream("/io/vmstate/stream/fixtures/" + resource)) {
+    String dir =
+        TESTKIT.stream().anyMatch(resource::startsWith)
+            ? "/io/vmstate/testkit/streams/"
+            : "/io/vmstate/stream/fixtures/";
+    try (InputStream in = Fixtures.class.getResourceAsStream(dir + resource)) {
       if (in == null) {
         throw new IllegalStateException("missing fixture " + resource);
       }

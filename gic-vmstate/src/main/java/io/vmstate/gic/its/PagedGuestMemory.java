@@ -20,6 +20,9 @@ public final class PagedGuestMemory implements GuestMemory, PageSink {
   private final boolean absentPagesAreZero;
   private final NavigableMap<Long, byte[]> pages = new TreeMap<>();
 
+  /** One all-zero page shared by every zero page (a stream's RAM is mostly zero pages). */
+  private final byte[] zero;
+
   /** Pages of {@code pageSize} bytes (a power of two, e.g. 4096 as QEMU's target page). */
   public PagedGuestMemory(int pageSize, boolean absentPagesAreZero) {
     checkArgument(
@@ -28,13 +31,17 @@ public final class PagedGuestMemory implements GuestMemory, PageSink {
         pageSize);
     this.pageSize = pageSize;
     this.absentPagesAreZero = absentPagesAreZero;
+    this.zero = new byte[pageSize];
   }
 
   public int pageSize() {
     return pageSize;
   }
 
-  /** The pages held, by guest physical address (read-only view). */
+  /**
+   * The pages held, by guest physical address (read-only view; zero pages share one array, so the
+   * arrays must not be modified).
+   */
   public NavigableMap<Long, byte[]> pages() {
     return Collections.unmodifiableNavigableMap(pages);
   }
@@ -53,7 +60,7 @@ public final class PagedGuestMemory implements GuestMemory, PageSink {
   public void zeroPage(long gpa) {
     checkArgument(
         gpa % pageSize == 0, "page address 0x%s is not page-aligned", Long.toHexString(gpa));
-    pages.put(gpa, new byte[pageSize]);
+    pages.put(gpa, zero);
   }
 
   @Override
@@ -90,8 +97,12 @@ public final class PagedGuestMemory implements GuestMemory, PageSink {
       long pageAddr = a & -(long) pageSize;
       int in = (int) (a - pageAddr);
       int n = Math.min(len - done, pageSize - in);
-      System.arraycopy(
-          src, off + done, pages.computeIfAbsent(pageAddr, k -> new byte[pageSize]), in, n);
+      byte[] p = pages.get(pageAddr);
+      if (p == null || p == zero) {
+        p = new byte[pageSize];
+        pages.put(pageAddr, p);
+      }
+      System.arraycopy(src, off + done, p, in, n);
       done += n;
     }
   }

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       DiffCommand.class,
       EditCommand.class,
       ExtractCommand.class,
+      ItsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class VmStateCli implements Runnable {

@@ -53,6 +53,8 @@ public final class PythonJson {
       g.writeString(s);
     } else if (v instanceof Long n) {
       g.writeNumber(n);
+    } else if (v instanceof Integer n) {
+      g.writeNumber(n);
     } else if (v instanceof BigInteger n) {
       g.writeNumber(n);
     } else if (v instanceof Double d) {
