@@ -85,6 +85,21 @@ public enum WireType {
     };
   }
 
+  /**
+   * The plain type that reads the same bytes as a check type ({@code uint32 equal} reads as {@code
+   * uint32}, {@code int32 le} as {@code int32}); any other type is returned as it is.
+   */
+  public WireType plain() {
+    return switch (this) {
+      case INT32_EQUAL, INT32_LE -> INT32;
+      case UINT8_EQUAL -> UINT8;
+      case UINT16_EQUAL -> UINT16;
+      case UINT32_EQUAL -> UINT32;
+      case UINT64_EQUAL -> UINT64;
+      default -> this;
+    };
+  }
+
   /** Looks a type up by its QEMU name; {@code null} when QEMU's name is not one of ours. */
   public static WireType fromQemuName(String name) {
     for (WireType t : values()) {

@@ -111,7 +111,7 @@ public final class GenericBinding {
     }
     if (raw instanceof ScalarField<?> s) {
       WireType shown = s.wireType();
-      WireType wire = plain(shown);
+      WireType wire = shown.plain();
       b.scalar(
           name,
           wire,
@@ -119,7 +119,7 @@ public final class GenericBinding {
           (r, v) -> scope.apply(r).setScalar(name, shown, v));
     } else if (raw instanceof ArrayField<?> a) {
       WireType shown = a.wireType();
-      WireType wire = plain(shown);
+      WireType wire = shown.plain();
       if (a.varCount() != null) {
         VarCount<StateRecord> count = count(a.varCount(), scope);
         b.varArray(
@@ -273,17 +273,5 @@ public final class GenericBinding {
       return r -> Math.max(0, scope.apply(r).bits(label));
     }
     return r -> scope.apply(r).config(label);
-  }
-
-  /** The plain type that reads the same bytes as a check type. */
-  static WireType plain(WireType t) {
-    return switch (t) {
-      case INT32_EQUAL, INT32_LE -> WireType.INT32;
-      case UINT8_EQUAL -> WireType.UINT8;
-      case UINT16_EQUAL -> WireType.UINT16;
-      case UINT32_EQUAL -> WireType.UINT32;
-      case UINT64_EQUAL -> WireType.UINT64;
-      default -> t;
-    };
   }
 }

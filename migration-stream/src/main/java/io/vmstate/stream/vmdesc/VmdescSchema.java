@@ -138,14 +138,14 @@ public final class VmdescSchema {
         b.structArray(name, r -> scope.apply(r).records(name, childName, n), n, child);
       }
     } else if (scalar != null && !arrayLen) {
-      WireType plain = plain(scalar);
+      WireType plain = scalar.plain();
       b.scalar(
           name,
           plain,
           r -> scope.apply(r).bits(name),
           (r, v) -> scope.apply(r).setScalar(name, scalar, v));
     } else if (scalar != null) {
-      b.array(plain(scalar), name, r -> scope.apply(r).array(name, scalar, n), n);
+      b.array(scalar.plain(), name, r -> scope.apply(r).array(name, scalar, n), n);
     } else if (type.equals("bitmap") && size % 8 == 0 && !arrayLen) {
       b.bitmap(name, size * 8, r -> (long[]) scope.apply(r).array(name, WireType.BITMAP, size / 8));
     } else {
@@ -178,7 +178,7 @@ public final class VmdescSchema {
       Elements kind = Elements.of(scalar);
       b.scalar(
           fieldName,
-          plain(scalar),
+          scalar.plain(),
           r -> kind.bits(scope.apply(r).array(name, scalar, n), k),
           (r, v) -> kind.setBits(scope.apply(r).array(name, scalar, n), k, v));
     } else {
@@ -216,18 +216,6 @@ public final class VmdescSchema {
       case "unused_buffer" -> WireType.UNUSED;
       case "bitmap" -> WireType.BITMAP;
       default -> WireType.BUFFER;
-    };
-  }
-
-  /** The plain type that reads the same bytes as a check type. */
-  static WireType plain(WireType t) {
-    return switch (t) {
-      case INT32_EQUAL, INT32_LE -> WireType.INT32;
-      case UINT8_EQUAL -> WireType.UINT8;
-      case UINT16_EQUAL -> WireType.UINT16;
-      case UINT32_EQUAL -> WireType.UINT32;
-      case UINT64_EQUAL -> WireType.UINT64;
-      default -> t;
     };
   }
 
