@@ -26,8 +26,17 @@ public final class QemuSupport {
 
   private QemuSupport() {}
 
-  /** Skips the calling test (JUnit assumption) unless QEMU is available. */
+  /**
+   * Skips the calling test (JUnit assumption) unless QEMU is available. In CI ({@code CI=true}),
+   * where {@code .ci/run} installs QEMU, a missing binary is a broken setup and fails the test
+   * instead of silently skipping it.
+   */
   public static void assumeQemu() {
+    if (!isAvailable() && inCi()) {
+      throw new AssertionError(
+          "CI=true but qemu-system-aarch64 was not found (.ci/run installs it); "
+              + "set VMSTATE_QEMU or PATH");
+    }
     Assumptions.assumeTrue(isAvailable(), SKIP_REASON);
   }
 
