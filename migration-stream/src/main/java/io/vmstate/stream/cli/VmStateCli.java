@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
       DiffCommand.class,
       EditCommand.class,
       ExtractCommand.class,
+      SchemaCommand.class,
+      CheckCompatCommand.class,
+      UpgradeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class VmStateCli implements Runnable {
