@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
       "configuration, arm_gic, arm-gicv3, arm-gicv3-its and vcpu_mp_state, keyed like QEMU's",
       "-dump-vmstate. Feed two of these files (or a QEMU dump) to check-compat."
     })
-final class SchemaCommand implements Callable<Integer> {
+public final class SchemaCommand implements Callable<Integer> {
   /** The machine name recorded in our schema sets ({@code vmschkmachine}). */
   static final String MACHINE = "vmstate-java";
 
