@@ -27,14 +27,42 @@ public final class StreamRewriter {
     void edit(SectionRef section, StateRecord record) throws VmStateException;
   }
 
+  /**
+   * Writes a device section in its own way instead of the default vmdesc decode and same-version
+   * encode (e.g. at another version, for {@code vmstate upgrade}). The trailer is written from
+   * {@code reader.vmdesc().root()} as it stands at the end, so a handler that changes a section's
+   * layout replaces that section's entry there.
+   */
+  @FunctionalInterface
+  public interface SectionHandler {
+    /**
+     * Writes the section (header, body) and returns true, or returns false having read nothing so
+     * that the section is copied as usual.
+     */
+    boolean rewrite(
+        StreamEvent.Section section, MigrationStreamReader reader, MigrationStreamWriter writer)
+        throws VmStateException;
+  }
+
   private final MigrationStreamReader reader;
   private final MigrationStreamWriter writer;
   private final Editor editor;
+  private final SectionHandler handler;
 
   public StreamRewriter(MigrationStreamReader reader, MigrationStreamWriter writer, Editor editor) {
+    this(reader, writer, editor, null);
+  }
+
+  /** A rewriter that offers every device section to {@code handler} first. */
+  public StreamRewriter(
+      MigrationStreamReader reader,
+      MigrationStreamWriter writer,
+      Editor editor,
+      SectionHandler handler) {
     this.reader = reader;
     this.writer = writer;
     this.editor = editor;
+    this.handler = handler;
   }
 
   /** Copies the whole stream. */
@@ -45,6 +73,9 @@ public final class StreamRewriter {
       } else if (e instanceof StreamEvent.Configuration c) {
         writer.configuration(c.configuration());
       } else if (e instanceof StreamEvent.Section s) {
+        if (handler != null && !s.isRam() && handler.rewrite(s, reader, writer)) {
+          continue;
+        }
         writer.sectionHeader(s.type(), s.sectionId(), s.section());
         if (s.isRam()) {
           reader.readRam(new Copy());

@@ -68,6 +68,9 @@ public final class GenericBinding {
             .version(typed.version())
             .minimumVersion(typed.minimumVersion())
             .priority(typed.priority());
+    if (typed.introducedIn() != null) {
+      b.introducedIn(typed.introducedIn());
+    }
     if (top) {
       b.copier(RECORD_COPIER);
     }

@@ -43,6 +43,17 @@ final class RewriteCommand implements Callable<Integer> {
   static void copy(
       Path in, Path out, StreamRewriter.Editor editor, picocli.CommandLine.Model.CommandSpec spec)
       throws IOException, VmStateException {
+    copy(in, out, editor, null, spec);
+  }
+
+  /** The same, offering every device section to {@code handler} first. */
+  static void copy(
+      Path in,
+      Path out,
+      StreamRewriter.Editor editor,
+      StreamRewriter.SectionHandler handler,
+      picocli.CommandLine.Model.CommandSpec spec)
+      throws IOException, VmStateException {
     Path abs = out.toAbsolutePath();
     Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
     boolean done = false;
@@ -53,7 +64,8 @@ final class RewriteCommand implements Callable<Integer> {
       Cli.requireVmdesc(src);
       var reader = src.reader(ReaderOptions.DEFAULT);
       progress.track(reader);
-      new StreamRewriter(reader, new MigrationStreamWriter(WireOutput.to(os)), editor).run();
+      new StreamRewriter(reader, new MigrationStreamWriter(WireOutput.to(os)), editor, handler)
+          .run();
       os.close();
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;

@@ -25,6 +25,9 @@ import picocli.CommandLine.Command;
       EditCommand.class,
       ExtractCommand.class,
       ItsCommand.class,
+      SchemaCommand.class,
+      CheckCompatCommand.class,
+      UpgradeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class VmStateCli implements Runnable {

@@ -12,6 +12,7 @@ import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.schema.SchemaExporter;
 import io.vmstate.api.schema.proto.DescriptionSchema;
 import io.vmstate.api.schema.proto.FieldSchema;
+import io.vmstate.api.schema.proto.Origin;
 import io.vmstate.api.schema.proto.SchemaSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -393,6 +394,32 @@ class CompatCheckerTest {
       assertEquals(
           List.of("warning: dev: w: count source changed: n -> m"), lines(check(varN, varM)));
       assertClean(check(varN, varN));
+    }
+
+    @Test
+    void aQemuDumpKnowsNoSubArrayStartOrVariableCountSoTheyAreNotCompared() {
+      VmStateDescription<O> sub =
+          u32(dev(1), "n").uint32SubArray("w", o -> o.words, 8, 8, 32).build();
+      VmStateDescription<O> var =
+          u32(dev(1), "n").uint32VarArray("w", VarCount.field("n"), o -> o.words, null).build();
+      // What QEMU 7.2's -dump-vmstate shows for both: a field with a size, no count ("num" is
+      // 8.1+), no start, no count source.
+      DescriptionSchema plain = SchemaExporter.export(u32(dev(1), "n", "w").build());
+      plain = plain.toBuilder().setFields(1, plain.getFields(1).toBuilder().clearCount()).build();
+      SchemaSet dump =
+          SchemaSet.newBuilder()
+              .setOrigin(Origin.QEMU_DUMP)
+              .addSections(
+                  SchemaExporter.section(u32(dev(1), "n", "w").build()).toBuilder()
+                      .setDescription(plain))
+              .build();
+      for (VmStateDescription<O> ours : List.of(sub, var)) {
+        SchemaSet set = SchemaExporter.set("").add(ours).build();
+        assertClean(CompatChecker.standard().check(dump, set));
+        assertClean(CompatChecker.standard().check(set, dump));
+        SchemaSet fullLayout = dump.toBuilder().setOrigin(Origin.VMSTATE_JAVA).build();
+        assertEquals(1, CompatChecker.standard().check(fullLayout, set).errors());
+      }
     }
 
     @Test
