@@ -89,6 +89,17 @@ public final class DeviceRegistry {
     return configuration;
   }
 
+  /** A registered device as seen from outside: its section identity and description. */
+  public record Registered(
+      String idstr, long instanceId, int sectionId, VmStateDescription<?> description) {}
+
+  /** The registered devices, in registration order (a snapshot). */
+  public List<Registered> devices() {
+    return devices.stream()
+        .map(d -> new Registered(d.idstr, d.instanceId, d.sectionId, d.description))
+        .toList();
+  }
+
   /** Registers a device; its section id is the next free one. */
   public <T> DeviceRegistry register(
       String idstr, long instanceId, VmStateDescription<T> description, T object) {
