@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
       DiffCommand.class,
       EditCommand.class,
       ExtractCommand.class,
+      io.vmstate.stream.netty.cli.SendCommand.class,
+      io.vmstate.stream.netty.cli.ReceiveCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class VmStateCli implements Runnable {

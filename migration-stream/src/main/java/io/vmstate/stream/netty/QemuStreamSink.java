@@ -28,7 +28,18 @@ public final class QemuStreamSink {
 
   /** The sink for {@link MigrationDestination#listenRaw}. */
   public static RawStreamSink toFile(Path file) {
-    return RawStreamSink.tee(file, QemuStreamSink::decodeWhileArriving, QemuStreamSink::verify);
+    return toFile(file, RawStreamSink.FileCheck.NONE);
+  }
+
+  /** {@link #toFile(Path)}, running {@code then} on the verified file before it is moved. */
+  public static RawStreamSink toFile(Path file, RawStreamSink.FileCheck then) {
+    return RawStreamSink.tee(
+        file,
+        QemuStreamSink::decodeWhileArriving,
+        (partial, done) -> {
+          verify(partial, done);
+          then.check(partial, done);
+        });
   }
 
   private static void decodeWhileArriving(java.io.InputStream in, Runnable sectionDone)
