@@ -89,15 +89,21 @@ public final class DeviceRegistry {
     return configuration;
   }
 
-  /** A registered device as seen from outside: its section identity and description. */
-  public record Registered(
-      String idstr, long instanceId, int sectionId, VmStateDescription<?> description) {}
+  /** A registered device as seen from outside: its section identity, description and object. */
+  public record Registered<T>(
+      String idstr, long instanceId, int sectionId, VmStateDescription<T> description, T object) {}
 
-  /** The registered devices, in registration order (a snapshot). */
-  public List<Registered> devices() {
-    return devices.stream()
-        .map(d -> new Registered(d.idstr, d.instanceId, d.sectionId, d.description))
-        .toList();
+  /** The registered devices, in registration order (a snapshot of the list). */
+  public List<Registered<?>> devices() {
+    List<Registered<?>> out = new ArrayList<>(devices.size());
+    for (Device<?> d : devices) {
+      out.add(registered(d));
+    }
+    return out;
+  }
+
+  private static <T> Registered<T> registered(Device<T> d) {
+    return new Registered<>(d.idstr, d.instanceId, d.sectionId, d.description, d.object);
   }
 
   /** Registers a device; its section id is the next free one. */
