@@ -1,18 +1,14 @@
 package io.vmstate.stream.netty;
 
-import com.google.protobuf.UnsafeByteOperations;
 import io.vmstate.api.SectionRef;
+import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
-import io.vmstate.codec.WireInput;
+import io.vmstate.codec.VmStateCodec;
 import io.vmstate.codec.WireOutput;
 import io.vmstate.stream.DeviceRegistry;
-import io.vmstate.stream.MigrationStreamReader;
-import io.vmstate.stream.ReaderOptions;
-import io.vmstate.stream.vmdesc.VmdescLocator;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A {@link DeviceRegistry} as what a {@link MigrationSource} sends.
@@ -32,31 +28,34 @@ public final class RegistrySections {
 
   /** Saves {@code registry} now and returns its device sections as a framed source. */
   public static SectionSource snapshot(DeviceRegistry registry) throws VmStateException {
-    byte[] stream = registry.saveToBytes();
-    MigrationStreamReader reader =
-        new MigrationStreamReader(
-            WireInput.of(stream), ReaderOptions.DEFAULT.withVmdesc(VmdescLocator.scan(stream, 0)));
-    Map<SectionRef, DeviceRegistry.Registered> registered = new HashMap<>();
-    for (DeviceRegistry.Registered r : registry.devices()) {
-      registered.put(new SectionRef(r.idstr(), r.instanceId(), r.description().version()), r);
-    }
+    List<DeviceRegistry.Registered<?>> order = new ArrayList<>(registry.devices());
+    order.sort(
+        Comparator.comparing((DeviceRegistry.Registered<?> r) -> r.description().priority())
+            .reversed());
     List<DeviceInfo> devices = new ArrayList<>();
     List<SectionData> sections = new ArrayList<>();
-    for (DeviceSections.Span s : DeviceSections.scan(reader)) {
-      SectionRef ref = s.section().section();
-      DeviceRegistry.Registered r = registered.get(ref);
-      if (r == null) {
-        throw MigrationTransportException.internal(
-            new IllegalStateException("the registry saved an unregistered section " + ref));
+    for (DeviceRegistry.Registered<?> r : order) {
+      SectionData body = save(r);
+      if (body != null) {
+        devices.add(DeviceInfo.of(r.idstr(), r.instanceId(), r.description()));
+        sections.add(body);
       }
-      devices.add(DeviceInfo.of(r.idstr(), r.instanceId(), r.description()));
-      sections.add(
-          new SectionData(
-              s.section().sectionId(),
-              ref,
-              UnsafeByteOperations.unsafeWrap(stream, (int) s.bodyOffset(), s.length())));
     }
     return SectionSource.of(devices, sections);
+  }
+
+  /** The section body as {@link DeviceRegistry#save} writes it; null when not {@code needed}. */
+  private static <T> SectionData save(DeviceRegistry.Registered<T> r) throws VmStateException {
+    VmStateDescription<T> d = r.description();
+    if (!d.isNeeded(r.object())) {
+      return null;
+    }
+    SectionRef ref = new SectionRef(r.idstr(), r.instanceId(), d.version());
+    try {
+      return SectionData.of(r.sectionId(), ref, VmStateCodec.DEFAULT.saveToBytes(d, r.object()));
+    } catch (VmStateException e) {
+      throw e.inSection(ref);
+    }
   }
 
   /** A raw source that saves {@code registry} onto the connection when the migration runs. */
