@@ -102,6 +102,23 @@ public final class DeviceRegistry {
     return configuration;
   }
 
+  /** A registered device as seen from outside: its section identity, description and object. */
+  public record Registered<T>(
+      String idstr, long instanceId, int sectionId, VmStateDescription<T> description, T object) {}
+
+  /** The registered devices, in registration order (a snapshot of the list). */
+  public List<Registered<?>> devices() {
+    List<Registered<?>> out = new ArrayList<>(devices.size());
+    for (Device<?> d : devices) {
+      out.add(registered(d));
+    }
+    return out;
+  }
+
+  private static <T> Registered<T> registered(Device<T> d) {
+    return new Registered<>(d.idstr, d.instanceId, d.sectionId, d.description, d.object);
+  }
+
   /** Registers a device; its section id is the next free one. */
   public <T> DeviceRegistry register(
       String idstr, long instanceId, VmStateDescription<T> description, T object) {

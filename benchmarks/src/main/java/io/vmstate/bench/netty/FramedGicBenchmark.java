@@ -1,20 +1,20 @@
 package io.vmstate.bench.netty;
 
-import io.vmstate.api.SectionRef;
-import io.vmstate.stream.netty.DeviceInfo;
+import io.vmstate.api.VmStateException;
+import io.vmstate.gic.its.ItsState;
+import io.vmstate.gic.v3.GicV3Config;
+import io.vmstate.gic.v3.GicV3CpuState;
+import io.vmstate.gic.v3.GicV3State;
+import io.vmstate.stream.DeviceRegistry;
+import io.vmstate.stream.MachineConfiguration;
 import io.vmstate.stream.netty.MigrationDestination;
 import io.vmstate.stream.netty.MigrationSource;
-import io.vmstate.stream.netty.MigrationTarget;
-import io.vmstate.stream.netty.Preflight;
-import io.vmstate.stream.netty.Problem;
-import io.vmstate.stream.netty.SectionData;
-import io.vmstate.stream.netty.SectionSource;
+import io.vmstate.stream.netty.RegistrySections;
+import io.vmstate.stream.netty.RegistryTarget;
 import io.vmstate.stream.netty.TransportOptions;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,10 +30,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A device-state-only framed migration of a 512-vCPU GICv3 + ITS sized state over loopback, per
- * operation: connect, Hello, Verdict, two sections with CRC32C, Complete both ways, close. The
- * section bytes are synthetic (random), sized from reference §1.4: GICD 10,344 B + 512 x 272 B per
- * redistributor/CPU interface = 149,608 B for arm_gicv3, 96 B of ITS registers for arm_gicv3_its.
+ * A device-state-only framed migration of a 512-vCPU GICv3 ({@link GicV3Config#tcg}(512), every CPU
+ * programmed differently) and its ITS between two {@link DeviceRegistry}s over loopback, per
+ * operation: save the source registry ({@link RegistrySections#snapshot}), connect, Hello with both
+ * exported schemas, the destination's pre-flight (version windows and the check-compat rules
+ * against its own descriptions), Verdict, the two sections with CRC32C, Complete, the atomic
+ * registry load ({@link RegistryTarget}), Complete back, close.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -42,41 +44,45 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class FramedGicBenchmark {
-  static final List<DeviceInfo> DEVICES =
-      List.of(DeviceInfo.of("arm_gicv3", 0, 1, 1), DeviceInfo.of("arm_gicv3_its", 0, 1, 1));
+  static final int CPUS = 512;
 
   private MigrationDestination dest;
   private MigrationSource source;
   private SocketAddress at;
-  private List<SectionData> sections;
+  private DeviceRegistry from;
+
+  static DeviceRegistry registry(GicV3State gic, ItsState its) {
+    return new DeviceRegistry(new MachineConfiguration("virt-7.2").setTargetPageBits(12))
+        .register("arm_gicv3", 0, GicV3State.DESCRIPTION, gic)
+        .register("arm_gicv3_its", 0, ItsState.DESCRIPTION, its);
+  }
 
   @Setup(Level.Trial)
   public void setUp() {
-    Random r = new Random(512);
-    byte[] gic = new byte[10_344 + 512 * 272];
-    byte[] its = new byte[96];
-    r.nextBytes(gic);
-    r.nextBytes(its);
-    sections =
-        List.of(
-            SectionData.of(1, new SectionRef("arm_gicv3", 0, 1), gic),
-            SectionData.of(2, new SectionRef("arm_gicv3_its", 0, 1), its));
+    GicV3State gic = new GicV3State(GicV3Config.tcg(CPUS));
+    gic.setCtlr(0x13);
+    for (int intid = 32; intid < 256; intid++) {
+      gic.setEnabled(intid, 0, true);
+      gic.setPriority(intid, 0, intid & 0xf8);
+      gic.routeTo(intid, intid % CPUS);
+    }
+    for (int c = 0; c < CPUS; c++) {
+      GicV3CpuState cpu = gic.redistributor(c);
+      cpu.setPriority(c % 32, (c * 8) & 0xff);
+      cpu.setEnabled(c % 32, true);
+      cpu.setIccPmr(0xf0 - (c & 0x70));
+      cpu.setPropbaser(0x4000_0000L + 0x1000L * c);
+    }
+    ItsState its = new ItsState();
+    its.setCbaser(ItsState.CBASER_VALID | 0x8000_0000L);
+    its.setCwriter(0x40);
+    its.setCreadr(0x40);
+    from = registry(gic, its);
+    DeviceRegistry to = registry(new GicV3State(GicV3Config.tcg(CPUS)), new ItsState());
     TransportOptions o = TransportOptions.defaults();
     dest = MigrationDestination.create(o);
     source = MigrationSource.create(o);
-    at =
-        dest.listenFramed(
-            new InetSocketAddress("127.0.0.1", 0),
-            s ->
-                new MigrationTarget() {
-                  @Override
-                  public List<Problem> preflight(List<DeviceInfo> announced) {
-                    return Preflight.check(announced, DEVICES);
-                  }
-
-                  @Override
-                  public void apply(List<SectionData> received) {}
-                });
+    at = dest.listenFramed(new InetSocketAddress("127.0.0.1", 0), s -> new RegistryTarget(to));
   }
 
   @TearDown(Level.Trial)
@@ -86,9 +92,9 @@ public class FramedGicBenchmark {
   }
 
   @Benchmark
-  public int migrate() throws Exception {
+  public int migrate() throws VmStateException, InterruptedException {
     return source
-        .sendFramed(at, SectionSource.of(DEVICES, sections))
+        .sendFramed(at, RegistrySections.snapshot(from))
         .await(Duration.ofSeconds(30))
         .sections();
   }

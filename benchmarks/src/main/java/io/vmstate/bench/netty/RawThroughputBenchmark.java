@@ -3,6 +3,7 @@ package io.vmstate.bench.netty;
 import io.vmstate.stream.netty.MigrationDestination;
 import io.vmstate.stream.netty.MigrationSession;
 import io.vmstate.stream.netty.MigrationSource;
+import io.vmstate.stream.netty.RawStreamSink;
 import io.vmstate.stream.netty.TransportOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +61,8 @@ public class RawThroughputBenchmark {
   private final BlockingQueue<MigrationSession> incoming = new ArrayBlockingQueue<>(4);
   private ServerSocket plain;
   private java.nio.file.Path file;
+  private java.nio.file.Path received;
+  private SocketAddress nettyToFileAt;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -72,6 +75,14 @@ public class RawThroughputBenchmark {
             s -> {
               incoming.add(s);
               return (in, done) -> drain(in);
+            });
+    received = java.nio.file.Files.createTempFile("vmstate-bench-received-", ".bin");
+    nettyToFileAt =
+        dest.listenRaw(
+            new InetSocketAddress("127.0.0.1", 0),
+            s -> {
+              incoming.add(s);
+              return RawStreamSink.toFile(received);
             });
     plain = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
     file = java.nio.file.Files.createTempFile("vmstate-bench-", ".bin");
@@ -86,6 +97,7 @@ public class RawThroughputBenchmark {
     dest.close();
     plain.close();
     java.nio.file.Files.deleteIfExists(file);
+    java.nio.file.Files.deleteIfExists(received);
   }
 
   static long drain(InputStream in) throws IOException {
@@ -120,9 +132,31 @@ public class RawThroughputBenchmark {
     return d.await(Duration.ofMinutes(5)).bytes();
   }
 
+  /** The 1 GiB received into a file ({@code vmstate receive}'s path, written on the event loop). */
+  @Benchmark
+  public long nettyToFile() throws Exception {
+    MigrationSession s = source.sendRaw(nettyToFileAt, RawThroughputBenchmark::produce);
+    s.await(Duration.ofMinutes(5));
+    MigrationSession d = incoming.poll(1, TimeUnit.MINUTES);
+    d.await(Duration.ofMinutes(5));
+    return java.nio.file.Files.size(received);
+  }
+
   @Benchmark
   public long plainSocket() throws Exception {
-    return plainCopy(RawThroughputBenchmark::produce);
+    return plainCopy(RawThroughputBenchmark::produce, RawThroughputBenchmark::drain);
+  }
+
+  /** Baseline for {@link #nettyToFile}: a plain socket copied into a file with 64 KiB reads. */
+  @Benchmark
+  public long plainSocketToFile() throws Exception {
+    return plainCopy(
+        RawThroughputBenchmark::produce,
+        in -> {
+          try (OutputStream out = java.nio.file.Files.newOutputStream(received)) {
+            return in.transferTo(out);
+          }
+        });
   }
 
   /** Baseline for {@link #nettyFile}: the file copied to a plain socket with 1 MiB reads. */
@@ -136,14 +170,19 @@ public class RawThroughputBenchmark {
               out.write(buf, 0, r);
             }
           }
-        });
+        },
+        RawThroughputBenchmark::drain);
   }
 
   private interface Writer {
     void write(OutputStream out) throws IOException;
   }
 
-  private long plainCopy(Writer w) throws Exception {
+  private interface Reader {
+    long read(InputStream in) throws IOException;
+  }
+
+  private long plainCopy(Writer w, Reader reader) throws Exception {
     Thread sender =
         new Thread(
             () -> {
@@ -157,7 +196,7 @@ public class RawThroughputBenchmark {
     sender.start();
     long n;
     try (Socket a = plain.accept()) {
-      n = drain(a.getInputStream());
+      n = reader.read(a.getInputStream());
     }
     sender.join();
     return n;

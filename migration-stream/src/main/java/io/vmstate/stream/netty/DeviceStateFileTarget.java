@@ -2,8 +2,6 @@ package io.vmstate.stream.netty;
 
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.WireOutput;
-import io.vmstate.stream.MigrationStreamWriter;
-import io.vmstate.stream.SectionType;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -34,15 +32,7 @@ public final class DeviceStateFileTarget implements MigrationTarget {
     Path tmp = file.resolveSibling(file.getFileName() + ".partial");
     try {
       try (OutputStream os = Files.newOutputStream(tmp)) {
-        MigrationStreamWriter w = new MigrationStreamWriter(WireOutput.to(os));
-        w.header();
-        for (SectionData s : sections) {
-          w.sectionHeader(SectionType.FULL, s.sectionId(), s.ref());
-          w.output().writeBytes(s.data().toByteArray());
-          w.footer(s.sectionId());
-        }
-        w.eof();
-        w.flush();
+        DeviceSections.write(WireOutput.to(os), sections);
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

@@ -152,14 +152,12 @@ final class FramedDestinationHandler extends SessionHandler {
         && (open.getSectionId() != f.getSectionId()
             || !open.getIdstr().equals(f.getIdstr())
             || open.getInstanceId() != f.getInstanceId())) {
-      throw (VmStateException)
-          MigrationTransportException.protocolViolation(
-                  "a new section started before section " + open.getSectionId() + " ended")
-              .inSection(ref);
+      throw MigrationTransportException.protocolViolation(
+              "a new section started before section " + open.getSectionId() + " ended")
+          .inSection(ref);
     }
     if (open == null && received.contains(key)) {
-      throw (VmStateException)
-          MigrationTransportException.protocolViolation("a section sent twice").inSection(ref);
+      throw MigrationTransportException.protocolViolation("a section sent twice").inSection(ref);
     }
     if (Crc.of(f.getData()) != f.getCrc32C()) {
       throw MigrationTransportException.crcMismatch(ref);

@@ -2,7 +2,6 @@ package io.vmstate.stream.netty;
 
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateException;
-import io.vmstate.codec.WireInput;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamEvent;
@@ -12,38 +11,32 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Receives a real QEMU migration stream into a file, decoding it as it arrives and verifying all of
- * it before the file is kept.
+ * Receives a real QEMU migration stream into a file and verifies all of it before the file is kept.
  *
- * <p>While the stream arrives, {@link MigrationStreamReader} checks the header, the configuration
- * and every RAM section (the bulk of a precopy stream), with its footers. QEMU sends the
- * descriptions of its device sections (the vmdesc JSON) only after the last section, so device
- * sections cannot be decoded before the whole stream is in: from the first device section on the
- * bytes are only copied, and when the connection ended the file is read once more with its vmdesc,
- * decoding every section. Only then is it moved into place; a truncated or corrupt stream fails the
- * migration with the reader's typed error and leaves the destination file as it was.
+ * <p>The bytes go straight from the event loop to {@code FILE.partial} ({@link FileReceiver}: no
+ * decoder thread keeps up with the network, so the stream moves at the speed of a plain copy). QEMU
+ * sends the descriptions of its device sections (the vmdesc JSON) only after the last section, so
+ * device sections could not be decoded before the whole stream is in anyway: when the connection
+ * ended, the file is read once with its vmdesc, decoding the header, configuration, every RAM and
+ * device section and their footers. Only then is it moved into place; a truncated or corrupt stream
+ * fails the migration with the reader's typed error and leaves the destination file as it was.
  */
 public final class QemuStreamSink {
   private QemuStreamSink() {}
 
   /** The sink for {@link MigrationDestination#listenRaw}. */
   public static RawStreamSink toFile(Path file) {
-    return RawStreamSink.tee(file, QemuStreamSink::decodeWhileArriving, QemuStreamSink::verify);
+    return toFile(file, RawStreamSink.FileCheck.NONE);
   }
 
-  private static void decodeWhileArriving(java.io.InputStream in, Runnable sectionDone)
-      throws VmStateException {
-    MigrationStreamReader reader =
-        new MigrationStreamReader(WireInput.of(in, 256 * 1024), ReaderOptions.DEFAULT);
-    StreamEvent e;
-    while ((e = reader.next()) != null) {
-      if (e instanceof StreamEvent.Section s && !s.isRam()) {
-        return;
-      }
-      if (e instanceof StreamEvent.Footer) {
-        sectionDone.run();
-      }
-    }
+  /** {@link #toFile(Path)}, running {@code then} on the verified file before it is moved. */
+  public static RawStreamSink toFile(Path file, RawStreamSink.FileCheck then) {
+    return new FileReceiver(
+        file,
+        (partial, done) -> {
+          verify(partial, done);
+          then.check(partial, done);
+        });
   }
 
   private static void verify(Path partial, Runnable sectionDone)

@@ -27,6 +27,11 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   private ChannelInputStream pipe;
   private final AtomicInteger sections = new AtomicInteger();
 
+  /** With a {@link FileReceiver}: the file being written on the event loop (no pipe). */
+  private FileReceiver.Receiving direct;
+
+  private boolean directEnded;
+
   RawReceiveHandler(
       MigrationSession session, TransportOptions options, RawStreamSink sink, Executor decoders) {
     this.session = session;
@@ -37,6 +42,10 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
+    if (sink instanceof FileReceiver) {
+      session.canceller(why -> failDirect(ctx, MigrationTransportException.cancelled(why)));
+      return;
+    }
     pipe = new ChannelInputStream(ctx.channel(), options.receiveBuffer());
     session.canceller(
         why -> {
@@ -48,6 +57,17 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (sink instanceof FileReceiver f) {
+      try {
+        direct = f.open();
+      } catch (IOException e) {
+        failDirect(ctx, MigrationTransportException.localIo("creating " + f.file(), e));
+        return;
+      }
+      ctx.read();
+      ctx.fireChannelActive();
+      return;
+    }
     try {
       decoders.execute(this::decode);
     } catch (RejectedExecutionException e) {
@@ -84,23 +104,42 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void report(int n) {
-    long bytes = pipe.consumed();
+    report(n, pipe.consumed());
+  }
+
+  private void report(int n, long bytes) {
     session.progress(bytes, n);
     options.progress().onProgress(session, bytes, n);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof ByteBuf buf) {
+    if (!(msg instanceof ByteBuf buf)) {
+      ReferenceCountUtil.release(msg);
+    } else if (pipe != null) {
       pipe.offer(buf);
     } else {
-      ReferenceCountUtil.release(msg);
+      try {
+        if (!directEnded) {
+          direct.write(buf);
+        }
+      } catch (IOException e) {
+        failDirect(ctx, MigrationTransportException.localIo("writing the received stream", e));
+      } finally {
+        buf.release();
+      }
     }
   }
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (pipe.readMore()) {
+    if (pipe == null) {
+      if (!directEnded) {
+        session.progress(direct.bytes(), 0);
+        options.progress().onProgress(session, direct.bytes(), 0);
+        ctx.read();
+      }
+    } else if (pipe.readMore()) {
       ctx.read();
     }
   }
@@ -108,25 +147,70 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof IdleStateEvent) {
-      pipe.end(MigrationTransportException.timedOut("receiving the stream", options.idleTimeout()));
-      ctx.close();
+      end(ctx, MigrationTransportException.timedOut("receiving the stream", options.idleTimeout()));
     } else if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
-      pipe.end(MigrationTransportException.tlsRefused(hs.cause()));
-      ctx.close();
+      end(ctx, MigrationTransportException.tlsRefused(hs.cause()));
     } else {
       ctx.fireUserEventTriggered(evt);
     }
   }
 
+  private void end(ChannelHandlerContext ctx, Throwable cause) {
+    if (pipe != null) {
+      pipe.end(cause);
+      ctx.close();
+    } else {
+      failDirect(ctx, Failures.classify(cause, "receiving the stream", options.idleTimeout()));
+    }
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    pipe.end(null);
+    if (pipe != null) {
+      pipe.end(null);
+    } else if (!directEnded && direct != null) {
+      directEnded = true;
+      FileReceiver.Receiving r = direct;
+      try {
+        decoders.execute(() -> completeDirect(r));
+      } catch (RejectedExecutionException e) {
+        r.abort();
+        session.fail(MigrationTransportException.internal(e));
+      }
+    }
     ctx.fireChannelInactive();
+  }
+
+  /** Decoder thread: the peer closed cleanly; check and keep the file. */
+  private void completeDirect(FileReceiver.Receiving r) {
+    try {
+      session.progress(r.bytes(), 0);
+      r.complete(() -> report(sections.incrementAndGet(), r.bytes()));
+      report(sections.get(), r.bytes());
+      session.succeed();
+    } catch (IOException e) {
+      session.fail(MigrationTransportException.localIo("writing the received stream", e));
+    } catch (VmStateException e) {
+      session.fail(e);
+    } catch (RuntimeException e) {
+      session.fail(MigrationTransportException.internal(e));
+    }
+  }
+
+  /** Event loop: the direct-to-file reception failed; drop the file, fail, close. */
+  private void failDirect(ChannelHandlerContext ctx, VmStateException e) {
+    if (!directEnded) {
+      directEnded = true;
+      if (direct != null) {
+        direct.abort();
+      }
+    }
+    session.fail(e);
+    ctx.close();
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    pipe.end(cause);
-    ctx.close();
+    end(ctx, cause);
   }
 }

@@ -18,9 +18,12 @@ import java.nio.file.StandardCopyOption;
 public interface RawStreamSink {
   void consume(InputStream stream, Runnable sectionDone) throws IOException, VmStateException;
 
-  /** Copies the whole stream to {@code file}, replacing it only once the stream ended cleanly. */
+  /**
+   * Copies the whole stream to {@code file}, replacing it only once the stream ended cleanly; a
+   * {@link MigrationDestination} writes it from the event loop ({@link FileReceiver}).
+   */
   static RawStreamSink toFile(Path file) {
-    return tee(file, (in, done) -> in.transferTo(OutputStream.nullOutputStream()), FileCheck.NONE);
+    return new FileReceiver(file, FileCheck.NONE);
   }
 
   /** Checks a completely received stream file before it is moved into place. */

@@ -1,10 +1,8 @@
 package io.vmstate.stream.netty;
 
+import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateException;
-import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.ReaderOptions;
-import io.vmstate.stream.SectionType;
-import io.vmstate.stream.StreamEvent;
 import io.vmstate.stream.StreamSource;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
@@ -23,32 +21,16 @@ import java.util.List;
 public final class StreamFileSections {
   private StreamFileSections() {}
 
-  private record Span(SectionData header, long bodyOffset, long bodyEnd) {}
-
   /** Reads and verifies {@code file}; the returned source reads section bodies lazily. */
   public static SectionSource open(Path file) throws IOException, VmStateException {
-    List<Span> spans = new ArrayList<>();
-    List<DeviceInfo> devices = new ArrayList<>();
+    List<DeviceSections.Span> spans;
     try (StreamSource src = StreamSource.open(file, Vmdesc.DEFAULT_MAX_BYTES)) {
-      MigrationStreamReader r = src.reader(ReaderOptions.DEFAULT);
-      for (StreamEvent e = r.next(); e != null; e = r.next()) {
-        if (e instanceof StreamEvent.Footer f
-            && f.section().type() == SectionType.FULL
-            && !f.section().isRam()) {
-          StreamEvent.Section s = f.section();
-          devices.add(
-              DeviceInfo.of(
-                  s.section().idstr(),
-                  s.section().instanceId(),
-                  s.section().versionId(),
-                  s.section().versionId()));
-          spans.add(
-              new Span(
-                  new SectionData(s.sectionId(), s.section(), com.google.protobuf.ByteString.EMPTY),
-                  s.bodyOffset(),
-                  f.offset()));
-        }
-      }
+      spans = DeviceSections.scan(src.reader(ReaderOptions.DEFAULT));
+    }
+    List<DeviceInfo> devices = new ArrayList<>();
+    for (DeviceSections.Span s : spans) {
+      SectionRef ref = s.section().section();
+      devices.add(DeviceInfo.of(ref.idstr(), ref.instanceId(), ref.versionId(), ref.versionId()));
     }
     return new SectionSource() {
       private int next;
@@ -63,15 +45,15 @@ public final class StreamFileSections {
         if (next == spans.size()) {
           return null;
         }
-        Span s = spans.get(next++);
-        byte[] body = new byte[Math.toIntExact(s.bodyEnd() - s.bodyOffset())];
+        DeviceSections.Span s = spans.get(next++);
+        byte[] body = new byte[s.length()];
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
           f.seek(s.bodyOffset());
           f.readFully(body);
         } catch (IOException e) {
           throw MigrationTransportException.localIo("reading " + file, e);
         }
-        return SectionData.of(s.header().sectionId(), s.header().ref(), body);
+        return SectionData.of(s.section().sectionId(), s.section().section(), body);
       }
     };
   }

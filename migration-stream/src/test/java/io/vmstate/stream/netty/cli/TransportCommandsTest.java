@@ -130,6 +130,38 @@ class TransportCommandsTest {
     assertEquals(want.size(), got.size());
   }
 
+  private static Run vmstate(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int rc =
+        io.vmstate.stream.cli.VmStateCli.run(
+            args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(rc, out.toString(), err.toString());
+  }
+
+  @Test
+  void sendAndReceiveAreVmstateCommands() {
+    Run help = vmstate("--help");
+    assertEquals(0, help.rc(), help.err());
+    assertTrue(
+        help.out().matches("(?s).*\\n\\s+send\\s+Send a migration stream file.*"), help.out());
+    assertTrue(help.out().matches("(?s).*\\n\\s+receive\\s+Receive one migration.*"), help.out());
+    Run send = vmstate("send", "--help");
+    assertEquals(0, send.rc(), send.err());
+    assertTrue(send.out().contains("vmstate send"), send.out());
+    assertTrue(send.out().contains("--to=HOST:PORT"), send.out());
+    assertTrue(send.out().contains("--framed"), send.out());
+    Run receive = vmstate("receive", "--help");
+    assertEquals(0, receive.rc(), receive.err());
+    assertTrue(receive.out().contains("vmstate receive"), receive.out());
+    assertTrue(receive.out().contains("--listen=HOST:PORT"), receive.out());
+    assertTrue(receive.out().contains("--out=FILE"), receive.out());
+    assertTrue(receive.out().contains("--framed"), receive.out());
+    Run usage = vmstate("send", sample.toString());
+    assertEquals(2, usage.rc());
+    assertTrue(usage.err().contains("--to"), usage.err());
+  }
+
   @Test
   void badAddressIsAUsageError() {
     Run r = run(new SendCommand(), sample.toString(), "--to", "nohostport");
