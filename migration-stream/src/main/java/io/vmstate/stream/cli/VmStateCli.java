@@ -24,15 +24,12 @@ import picocli.CommandLine.Command;
       DiffCommand.class,
       EditCommand.class,
       ExtractCommand.class,
-<<<<<<< HEAD
       ItsCommand.class,
       SchemaCommand.class,
       CheckCompatCommand.class,
       UpgradeCommand.class,
-=======
       io.vmstate.stream.netty.cli.SendCommand.class,
       io.vmstate.stream.netty.cli.ReceiveCommand.class,
->>>>>>> netty2
       CommandLine.HelpCommand.class
     })
 public final class VmStateCli implements Runnable {
