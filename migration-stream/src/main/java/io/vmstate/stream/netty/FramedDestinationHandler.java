@@ -112,6 +112,9 @@ final class FramedDestinationHandler extends SessionHandler {
                   + ")"));
     } else {
       problems.addAll(target.preflight(devices));
+      if (ended()) {
+        return; // cancelled from within the preflight: the Error is already on its way
+      }
     }
     Verdict.Builder verdict = Verdict.newBuilder().setAccepted(problems.isEmpty());
     for (Problem p : problems) {

@@ -71,7 +71,13 @@ public final class MigrationSession {
       return;
     }
     if (c != null && ch != null) {
-      ch.eventLoop().execute(() -> c.accept(why));
+      // On the channel's own event loop (e.g. from a target's preflight) cancel at once, so the
+      // migration cannot complete in the same pass before a queued cancel would run.
+      if (ch.eventLoop().inEventLoop()) {
+        c.accept(why);
+      } else {
+        ch.eventLoop().execute(() -> c.accept(why));
+      }
     } else {
       fail(MigrationTransportException.cancelled(why));
       if (ch != null) {
