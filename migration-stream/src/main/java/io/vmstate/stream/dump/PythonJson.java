@@ -17,8 +17,9 @@ import java.util.Map;
  * separators=(',', ': '))} writes (QEMU's analyze-migration.py prints with these settings): one
  * member per line indented by four spaces per level, {@code "key": value}, a comma at the end of a
  * line, {@code {}} and {@code []} for empty containers, and {@code ensure_ascii} escaping
- * (everything outside printable ASCII as lower-case {@code \\uXXXX}, short escapes for {@code \\n}
- * and friends). Output streams through the generator; nothing is built in memory.
+ * (everything outside printable ASCII as lower-case {@code \\u} escapes of four hex digits, short
+ * escapes for {@code \\n} and friends). Output streams through the generator; nothing is built in
+ * memory.
  */
 public final class PythonJson {
   private static final JsonFactory FACTORY = new JsonFactory();

@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * Writes JSON the way QEMU's compact {@code JSONWriter} does (reference §5.9): members separated by
  * {@code ", "}, keys as {@code "key": }, no newlines, control and non-ASCII characters as
- * upper-case {@code \\uXXXX} escapes. The vmdesc trailer is written with it so our streams match
- * QEMU's bytes.
+ * upper-case {@code \\u} escapes of four hex digits. The vmdesc trailer is written with it so our
+ * streams match QEMU's bytes.
  */
 public final class QemuJsonWriter {
   private final StringBuilder out;
