@@ -15,6 +15,7 @@ final class ArrayCodec<T> extends FieldCodec<T> {
   private final Elements kind;
   private final Function<T, Object> array;
   private final int width;
+  private final boolean check;
 
   ArrayCodec(ArrayField<T> f) {
     super(f);
@@ -23,6 +24,7 @@ final class ArrayCodec<T> extends FieldCodec<T> {
     this.kind = Elements.of(type);
     this.array = f.array();
     this.width = Math.max(1, type.width());
+    this.check = type.isCheck();
   }
 
   @Override
@@ -94,7 +96,7 @@ final class ArrayCodec<T> extends FieldCodec<T> {
       throws VmStateException {
     long start = in.position();
     try {
-      if (type.isCheck()) {
+      if (check) {
         for (int i = 0; i < n; i++) {
           long at = in.position();
           long v = Scalars.read(type, in);

@@ -66,7 +66,15 @@ public enum Elements {
     if (arr == null || arr.getClass() != arrayClass) {
       return -1;
     }
-    return java.lang.reflect.Array.getLength(arr);
+    return switch (this) {
+      case BOOL -> ((boolean[]) arr).length;
+      case BYTE -> ((byte[]) arr).length;
+      case SHORT -> ((short[]) arr).length;
+      case INT -> ((int[]) arr).length;
+      case LONG -> ((long[]) arr).length;
+      case DOUBLE -> ((double[]) arr).length;
+      case STRING -> ((String[]) arr).length;
+    };
   }
 
   /** Raw bits of element {@code i} (doubles as IEEE bits, bools as 0/1). */
