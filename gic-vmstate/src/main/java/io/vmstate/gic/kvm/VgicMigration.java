@@ -192,9 +192,19 @@ public final class VgicMigration {
       step(
           "reading GICD_IROUTER" + id,
           () -> g.setRouter(id, backend.readDistributor(GICD_IROUTER + 8 * id)));
+    }
+    // GICD_IPRIORITYR is accessed as 32-bit words through KVM's device API: four INTIDs a word,
+    // the lowest INTID in the lowest byte.
+    for (int base = GicV3State.GIC_INTERNAL; base < g.config().numIrq(); base += 4) {
+      int first = base;
       step(
-          "reading GICD_IPRIORITYR of INTID " + id,
-          () -> g.setPriority(id, 0, (int) backend.readDistributor(GICD_IPRIORITYR + id) & 0xff));
+          "reading GICD_IPRIORITYR" + (base / 4) + " (INTIDs " + base + ".." + (base + 3) + ")",
+          () -> {
+            long word = backend.readDistributor(GICD_IPRIORITYR + first);
+            for (int b = 0; b < 4 && first + b < g.config().numIrq(); b++) {
+              g.setPriority(first + b, 0, (int) (word >>> (8 * b)) & 0xff);
+            }
+          });
     }
   }
 
@@ -352,11 +362,16 @@ public final class VgicMigration {
               backend.writeDistributor(
                   GICD_ISACTIVER + 4 * w, u32(g.bitmapWord(Bitmap.ACTIVE, w))));
     }
-    for (int intid = GicV3State.GIC_INTERNAL; intid < g.config().numIrq(); intid++) {
-      int id = intid;
+    for (int base = GicV3State.GIC_INTERNAL; base < g.config().numIrq(); base += 4) {
+      int first = base;
+      long word = 0;
+      for (int b = 0; b < 4 && first + b < g.config().numIrq(); b++) {
+        word |= (long) (g.priority(first + b, 0) & 0xff) << (8 * b);
+      }
+      long value = word;
       step(
-          "writing GICD_IPRIORITYR of INTID " + id,
-          () -> backend.writeDistributor(GICD_IPRIORITYR + id, g.priority(id, 0)));
+          "writing GICD_IPRIORITYR" + (base / 4) + " (INTIDs " + base + ".." + (base + 3) + ")",
+          () -> backend.writeDistributor(GICD_IPRIORITYR + first, value));
     }
   }
 

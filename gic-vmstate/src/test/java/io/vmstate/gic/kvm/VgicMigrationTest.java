@@ -120,6 +120,25 @@ class VgicMigrationTest {
   }
 
   @Test
+  void distributorPrioritiesTravelAsPackedWords() throws Exception {
+    GicV3State g = gic();
+    g.setPriority(40, 0, 0x11);
+    g.setPriority(41, 0, 0x22);
+    g.setPriority(42, 0, 0x33);
+    g.setPriority(43, 0, 0x44);
+    VgicBackend b = registerFile();
+    new VgicMigration(b).restoreGic(g);
+    verify(b).writeDistributor(GICD_IPRIORITYR + 40, 0x4433_2211L);
+    verify(b, never()).writeDistributor(eq(GICD_IPRIORITYR + 41), anyLong());
+
+    GicV3State back = new GicV3State(GicV3Config.kvm(2));
+    new VgicMigration(b).saveGic(back);
+    for (int intid = 40; intid < 44; intid++) {
+      assertEquals(g.priority(intid, 0), back.priority(intid, 0), "INTID " + intid);
+    }
+  }
+
+  @Test
   void itsBeforeGicIsRefused() throws Exception {
     VgicBackend b = mock(VgicBackend.class);
     VmStateException e =
