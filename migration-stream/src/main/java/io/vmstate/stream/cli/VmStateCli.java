@@ -1,8 +1,14 @@
 package io.vmstate.stream.cli;
 
 import io.vmstate.api.VmStateException;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,21 +52,52 @@ public final class VmStateCli implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 
+  /**
+   * Where commands that print much (dump) write their bytes directly, or null when stdout is only a
+   * {@link PrintWriter}; whatever went to the writer is flushed first.
+   */
+  private OutputStream bytesOut;
+
   public static void main(String[] args) {
-    PrintWriter out =
-        new PrintWriter(
-            new java.io.BufferedWriter(
-                new java.io.OutputStreamWriter(
-                    new java.io.FileOutputStream(java.io.FileDescriptor.out),
-                    java.nio.charset.StandardCharsets.UTF_8),
-                1 << 16),
-            false);
-    System.exit(run(args, out, new PrintWriter(System.err, true)));
+    OutputStream stdout =
+        new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+    System.exit(run(args, stdout, new PrintWriter(System.err, true)));
+  }
+
+  /**
+   * Runs the CLI with stdout as bytes (text is written as UTF-8) and returns the exit status;
+   * {@code out} is flushed, not closed.
+   */
+  public static int run(String[] args, OutputStream out, PrintWriter err) {
+    PrintWriter w = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), false);
+    VmStateCli cli = new VmStateCli();
+    cli.bytesOut = out;
+    int rc = run(cli, args, w, err);
+    try {
+      out.flush();
+    } catch (IOException e) {
+      err.println("vmstate: I/O error: " + e.getMessage());
+      err.flush();
+      return rc == 0 ? BAD_DATA : rc;
+    }
+    return rc;
   }
 
   /** Runs the CLI with the given streams and returns the exit status. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new VmStateCli());
+    return run(new VmStateCli(), args, out, err);
+  }
+
+  /** The byte stream behind stdout, after flushing {@code out}; null when there is none. */
+  OutputStream bytesOut(PrintWriter out) {
+    if (bytesOut != null) {
+      out.flush();
+    }
+    return bytesOut;
+  }
+
+  private static int run(VmStateCli cli, String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(cli);
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(
