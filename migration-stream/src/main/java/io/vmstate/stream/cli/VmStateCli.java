@@ -10,6 +10,8 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,29 +23,52 @@ import picocli.CommandLine.Command;
     name = "vmstate",
     mixinStandardHelpOptions = true,
     version = "vmstate 0.1.0",
-    description = "Inspect, verify, rewrite and edit QEMU 7.2 migration streams.",
-    subcommands = {
-      DumpCommand.class,
-      SectionsCommand.class,
-      VerifyCommand.class,
-      RewriteCommand.class,
-      DiffCommand.class,
-      EditCommand.class,
-      ExtractCommand.class,
-      ItsCommand.class,
-      SchemaCommand.class,
-      CheckCompatCommand.class,
-      UpgradeCommand.class,
-      io.vmstate.stream.netty.cli.SendCommand.class,
-      io.vmstate.stream.netty.cli.ReceiveCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    description = "Inspect, verify, rewrite and edit QEMU 7.2 migration streams.")
 public final class VmStateCli implements Runnable {
   /** Exit status for bad data. */
   public static final int BAD_DATA = 1;
 
   /** Exit status for usage errors. */
   public static final int USAGE = 2;
+
+  /** The subcommands, in the order help lists them. */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          DumpCommand.class,
+          SectionsCommand.class,
+          VerifyCommand.class,
+          RewriteCommand.class,
+          DiffCommand.class,
+          EditCommand.class,
+          ExtractCommand.class,
+          ItsCommand.class,
+          SchemaCommand.class,
+          CheckCompatCommand.class,
+          UpgradeCommand.class,
+          io.vmstate.stream.netty.cli.SendCommand.class,
+          io.vmstate.stream.netty.cli.ReceiveCommand.class,
+          CommandLine.HelpCommand.class);
+
+  /**
+   * The subcommands by their {@code @Command} name. picocli reflects over every registered command
+   * when the command line is built (a good part of a short run), so when the first argument names
+   * one, only that one is registered.
+   */
+  static final Map<String, Class<?>> BY_NAME =
+      Map.ofEntries(
+          Map.entry("dump", DumpCommand.class),
+          Map.entry("sections", SectionsCommand.class),
+          Map.entry("verify", VerifyCommand.class),
+          Map.entry("rewrite", RewriteCommand.class),
+          Map.entry("diff", DiffCommand.class),
+          Map.entry("edit", EditCommand.class),
+          Map.entry("extract", ExtractCommand.class),
+          Map.entry("its", ItsCommand.class),
+          Map.entry("schema", SchemaCommand.class),
+          Map.entry("check-compat", CheckCompatCommand.class),
+          Map.entry("upgrade", UpgradeCommand.class),
+          Map.entry("send", io.vmstate.stream.netty.cli.SendCommand.class),
+          Map.entry("receive", io.vmstate.stream.netty.cli.ReceiveCommand.class));
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -98,6 +123,10 @@ public final class VmStateCli implements Runnable {
 
   private static int run(VmStateCli cli, String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(cli);
+    Class<?> only = args.length > 0 ? BY_NAME.get(args[0]) : null;
+    for (Class<?> c : only != null ? List.of(only) : SUBCOMMANDS) {
+      cl.addSubcommand(c);
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(
