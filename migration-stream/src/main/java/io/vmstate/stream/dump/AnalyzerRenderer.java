@@ -7,7 +7,9 @@ import io.vmstate.codec.Elements;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +41,20 @@ public final class AnalyzerRenderer {
 
   private static final Map<String, Kind> KINDS = kinds();
   private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-  /** Value text is built here (quotes included) and handed to the generator as a raw value. */
-  private char[] buf = new char[64];
+  /**
+   * Value text is built here (ASCII, quotes included) and handed to the generator as it is: as
+   * bytes to a byte generator, else as chars through {@link #chars}.
+   */
+  private byte[] buf = new byte[64];
 
-  private AnalyzerRenderer() {}
+  private char[] chars = new char[0];
+  private final boolean byteOutput;
+
+  private AnalyzerRenderer(JsonGenerator g) {
+    this.byteOutput = g.getOutputTarget() instanceof OutputStream;
+  }
 
   private static Map<String, Kind> kinds() {
     Map<String, Kind> m = new HashMap<>();
@@ -71,7 +82,7 @@ public final class AnalyzerRenderer {
   /** Writes the object for one device (or subsection) entry. */
   public static void writeStruct(JsonGenerator g, Map<String, Object> desc, StateRecord rec)
       throws IOException, VmStateDecodeException {
-    new AnalyzerRenderer().struct(g, desc, rec);
+    new AnalyzerRenderer(g).struct(g, desc, rec);
   }
 
   private void struct(JsonGenerator g, Map<String, Object> desc, StateRecord rec)
@@ -180,12 +191,22 @@ public final class AnalyzerRenderer {
   }
 
   private void rawValue(JsonGenerator g, int len) throws IOException {
-    g.writeRawValue(buf, 0, len);
+    if (byteOutput) {
+      g.writeRawUTF8String(buf, 1, len - 2);
+      return;
+    }
+    if (chars.length < len) {
+      chars = new char[buf.length];
+    }
+    for (int i = 0; i < len; i++) {
+      chars[i] = (char) buf[i];
+    }
+    g.writeRawValue(chars, 0, len);
   }
 
   private void ensure(int n) {
     if (buf.length < n) {
-      buf = new char[Math.max(n, buf.length * 2)];
+      buf = new byte[Math.max(n, buf.length * 2)];
     }
   }
 
@@ -225,14 +246,14 @@ public final class AnalyzerRenderer {
    */
   private int intChars(long v, int size, boolean signed) {
     ensure(48);
-    char[] c = buf;
+    byte[] c = buf;
     c[0] = '"';
     c[1] = '0';
     c[2] = 'x';
     int end = 3 + 2 * size;
     long u = v;
     for (int i = end - 1; i >= 3; i--, u >>>= 4) {
-      c[i] = HEX[(int) (u & 15)];
+      c[i] = HEX_BYTES[(int) (u & 15)];
     }
     int shift = 64 - 8 * size;
     long sv = (v << shift) >> shift;
@@ -240,8 +261,9 @@ public final class AnalyzerRenderer {
       c[end++] = ' ';
       c[end++] = '(';
       String d = Long.toString(sv);
-      d.getChars(0, d.length(), c, end);
-      end += d.length();
+      for (int i = 0; i < d.length(); i++) {
+        c[end++] = (byte) d.charAt(i);
+      }
       c[end++] = ')';
     }
     c[end++] = '"';
@@ -251,7 +273,7 @@ public final class AnalyzerRenderer {
   /** Space-separated lower-case hex pairs, quoted, into {@link #buf}; returns the length. */
   private int hexChars(byte[] b, int off, int len) {
     ensure(len * 3 + 2);
-    char[] c = buf;
+    byte[] c = buf;
     c[0] = '"';
     int p = 1;
     for (int i = 0; i < len; i++) {
@@ -259,8 +281,8 @@ public final class AnalyzerRenderer {
       if (i > 0) {
         c[p++] = ' ';
       }
-      c[p++] = HEX[v >> 4];
-      c[p++] = HEX[v & 15];
+      c[p++] = HEX_BYTES[v >> 4];
+      c[p++] = HEX_BYTES[v & 15];
     }
     c[p++] = '"';
     return p;

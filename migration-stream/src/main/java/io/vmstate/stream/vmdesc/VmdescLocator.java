@@ -23,14 +23,37 @@ public final class VmdescLocator {
   public static Vmdesc locate(Path file, int maxBytes) throws IOException, VmStateDecodeException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
-      long window = Math.min(size, 1 << 16);
-      while (true) {
-        Vmdesc found = scan(ch, size, (int) window);
-        if (found != null || window >= Math.min(size, (long) maxBytes + 6)) {
-          return found;
+      long limit = Math.min(size, (long) maxBytes + 6);
+      // Only the JSON and the few bytes before it are read: first find, a chunk at a time from
+      // the end, the last byte that cannot be JSON text (the 0x06 or a byte of the length).
+      ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(limit, CHUNK));
+      long tail = 0;
+      boolean found = false;
+      while (tail < limit && !found) {
+        int n = (int) Math.min(chunk.capacity(), limit - tail);
+        chunk.clear().limit(n);
+        fill(ch, chunk, size - tail - n);
+        byte[] b = chunk.array();
+        int j = n - 1;
+        while (j >= 0 && isJsonText(b[j])) {
+          j--;
         }
-        window = Math.min(size, (long) maxBytes + 6);
+        found = j >= 0;
+        tail += found ? n - j : n;
       }
+      return scan(ch, size, (int) Math.min(limit, tail + 5));
+    }
+  }
+
+  private static final int CHUNK = 1 << 18;
+
+  private static boolean isJsonText(byte c) {
+    return (c & 0xff) >= 0x20 || c == '\t' || c == '\n' || c == '\r';
+  }
+
+  private static void fill(FileChannel ch, ByteBuffer buf, long at) throws IOException {
+    while (buf.hasRemaining() && ch.read(buf, at + buf.position()) >= 0) {
+      // keep reading until the buffer is full
     }
   }
 
@@ -38,9 +61,7 @@ public final class VmdescLocator {
       throws IOException, VmStateDecodeException {
     ByteBuffer buf = ByteBuffer.allocate(tail);
     long start = size - tail;
-    while (buf.hasRemaining() && ch.read(buf, start + buf.position()) >= 0) {
-      // keep reading until the window is full
-    }
+    fill(ch, buf, start);
     return scan(buf.array(), start);
   }
 
@@ -48,7 +69,7 @@ public final class VmdescLocator {
   public static Vmdesc scan(byte[] b, long start) throws VmStateDecodeException {
     int tail = b.length;
     int j = tail - 1;
-    while (j >= 0 && ((b[j] & 0xff) >= 0x20 || b[j] == '\t' || b[j] == '\n' || b[j] == '\r')) {
+    while (j >= 0 && isJsonText(b[j])) {
       j--;
     }
     for (int p = j; p >= Math.max(1, j - 4); p--) {
