@@ -72,12 +72,17 @@ public final class StateDump {
     try (RenderQueue q = new RenderQueue()) {
       queue = q;
       g.writeStartObject();
-      for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
-        if (e instanceof StreamEvent.Section s) {
-          section(s);
-        } else if (e instanceof StreamEvent.Eof) {
-          closeRam();
+      try {
+        for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
+          if (e instanceof StreamEvent.Section s) {
+            section(s);
+          } else if (e instanceof StreamEvent.Eof) {
+            closeRam();
+          }
         }
+      } catch (VmStateException | IOException | RuntimeException x) {
+        q.drain(); // a device printed before this point may have failed first
+        throw x;
       }
       q.drain();
       g.writeEndObject();
