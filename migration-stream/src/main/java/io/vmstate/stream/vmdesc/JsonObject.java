@@ -130,6 +130,37 @@ final class JsonObject extends AbstractMap<String, Object> {
     modCount++;
   }
 
+  /** {@link Map#hashCode()}, without making entries. */
+  @Override
+  public int hashCode() {
+    int h = 0;
+    for (int i = 0; i < size; i++) {
+      h += keys[i].hashCode() ^ Objects.hashCode(values[i]);
+    }
+    return h;
+  }
+
+  /** {@link Map#equals(Object)} (order does not matter), without making entries. */
+  @Override
+  public boolean equals(Object o) {
+    if (o == this) {
+      return true;
+    }
+    if (!(o instanceof JsonObject other)) {
+      return super.equals(o);
+    }
+    if (other.size != size) {
+      return false;
+    }
+    for (int i = 0; i < size; i++) {
+      int j = other.keys.length > i && other.keys[i] == keys[i] ? i : other.indexOf(keys[i]);
+      if (j < 0 || !Objects.equals(values[i], other.values[j])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public Set<Map.Entry<String, Object>> entrySet() {
     return new AbstractSet<>() {

@@ -41,7 +41,11 @@ public final class VmdescLocator {
         found = j >= 0;
         tail += found ? n - j : n;
       }
-      return scan(ch, size, (int) Math.min(limit, tail + 5));
+      int window = (int) Math.min(limit, tail + 5);
+      ByteBuffer buf = ByteBuffer.allocate(window);
+      fill(ch, buf, size - window);
+      // the last non-JSON byte, found above, is at window - tail (or before the window)
+      return trailer(buf.array(), size - window, (int) (window - tail));
     }
   }
 
@@ -57,21 +61,18 @@ public final class VmdescLocator {
     }
   }
 
-  private static Vmdesc scan(FileChannel ch, long size, int tail)
-      throws IOException, VmStateDecodeException {
-    ByteBuffer buf = ByteBuffer.allocate(tail);
-    long start = size - tail;
-    fill(ch, buf, start);
-    return scan(buf.array(), start);
-  }
-
   /** The trailer at the end of {@code b}, whose first byte is at stream offset {@code start}. */
   public static Vmdesc scan(byte[] b, long start) throws VmStateDecodeException {
-    int tail = b.length;
-    int j = tail - 1;
+    int j = b.length - 1;
     while (j >= 0 && isJsonText(b[j])) {
       j--;
     }
+    return trailer(b, start, j);
+  }
+
+  /** The trailer at the end of {@code b} whose last byte that is not JSON text is at {@code j}. */
+  private static Vmdesc trailer(byte[] b, long start, int j) throws VmStateDecodeException {
+    int tail = b.length;
     for (int p = j; p >= Math.max(1, j - 4); p--) {
       if (b[p] != StreamFormat.VMDESCRIPTION || b[p - 1] != StreamFormat.EOF || p + 5 > tail) {
         continue;
