@@ -6,12 +6,14 @@ import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamSource;
 import io.vmstate.stream.dump.PythonJson;
 import io.vmstate.stream.dump.StateDump;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code vmstate dump}: the JSON QEMU's analyze-migration.py prints. */
@@ -46,6 +48,8 @@ final class DumpCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  @ParentCommand VmStateCli parent;
+
   @Override
   public Integer call() throws Exception {
     StateDump.Schema s =
@@ -57,21 +61,20 @@ final class DumpCommand implements Callable<Integer> {
                   spec.commandLine(), "--schema must be vmdesc or typed, not '" + schema + "'");
         };
     PrintWriter out = spec.commandLine().getOut();
+    OutputStream bytes = parent.bytesOut(out);
     try (StreamSource src = Cli.open(file);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
-      JsonGenerator g = PythonJson.generator(out);
+      JsonGenerator g = bytes != null ? PythonJson.generator(bytes) : PythonJson.generator(out);
+      Cli.requireVmdesc(src);
       if (desc) {
-        Cli.requireVmdesc(src);
         PythonJson.writeTree(g, src.vmdesc().root());
-        g.flush();
       } else {
-        Cli.requireVmdesc(src);
         MigrationStreamReader r = src.reader(ReaderOptions.DEFAULT);
         progress.track(r);
         new StateDump(r, g, memory, s).run();
       }
-      out.println();
-      out.flush();
+      g.writeRaw('\n');
+      g.flush();
     }
     return 0;
   }

@@ -1,9 +1,17 @@
 package io.vmstate.stream.cli;
 
 import io.vmstate.api.VmStateException;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,29 +23,52 @@ import picocli.CommandLine.Command;
     name = "vmstate",
     mixinStandardHelpOptions = true,
     version = "vmstate 0.1.0",
-    description = "Inspect, verify, rewrite and edit QEMU 7.2 migration streams.",
-    subcommands = {
-      DumpCommand.class,
-      SectionsCommand.class,
-      VerifyCommand.class,
-      RewriteCommand.class,
-      DiffCommand.class,
-      EditCommand.class,
-      ExtractCommand.class,
-      ItsCommand.class,
-      SchemaCommand.class,
-      CheckCompatCommand.class,
-      UpgradeCommand.class,
-      io.vmstate.stream.netty.cli.SendCommand.class,
-      io.vmstate.stream.netty.cli.ReceiveCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    description = "Inspect, verify, rewrite and edit QEMU 7.2 migration streams.")
 public final class VmStateCli implements Runnable {
   /** Exit status for bad data. */
   public static final int BAD_DATA = 1;
 
   /** Exit status for usage errors. */
   public static final int USAGE = 2;
+
+  /** The subcommands, in the order help lists them. */
+  static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          DumpCommand.class,
+          SectionsCommand.class,
+          VerifyCommand.class,
+          RewriteCommand.class,
+          DiffCommand.class,
+          EditCommand.class,
+          ExtractCommand.class,
+          ItsCommand.class,
+          SchemaCommand.class,
+          CheckCompatCommand.class,
+          UpgradeCommand.class,
+          io.vmstate.stream.netty.cli.SendCommand.class,
+          io.vmstate.stream.netty.cli.ReceiveCommand.class,
+          CommandLine.HelpCommand.class);
+
+  /**
+   * The subcommands by their {@code @Command} name. picocli reflects over every registered command
+   * when the command line is built (a good part of a short run), so when the first argument names
+   * one, only that one is registered.
+   */
+  static final Map<String, Class<?>> BY_NAME =
+      Map.ofEntries(
+          Map.entry("dump", DumpCommand.class),
+          Map.entry("sections", SectionsCommand.class),
+          Map.entry("verify", VerifyCommand.class),
+          Map.entry("rewrite", RewriteCommand.class),
+          Map.entry("diff", DiffCommand.class),
+          Map.entry("edit", EditCommand.class),
+          Map.entry("extract", ExtractCommand.class),
+          Map.entry("its", ItsCommand.class),
+          Map.entry("schema", SchemaCommand.class),
+          Map.entry("check-compat", CheckCompatCommand.class),
+          Map.entry("upgrade", UpgradeCommand.class),
+          Map.entry("send", io.vmstate.stream.netty.cli.SendCommand.class),
+          Map.entry("receive", io.vmstate.stream.netty.cli.ReceiveCommand.class));
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -46,21 +77,56 @@ public final class VmStateCli implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 
+  /**
+   * Where commands that print much (dump) write their bytes directly, or null when stdout is only a
+   * {@link PrintWriter}; whatever went to the writer is flushed first.
+   */
+  private OutputStream bytesOut;
+
   public static void main(String[] args) {
-    PrintWriter out =
-        new PrintWriter(
-            new java.io.BufferedWriter(
-                new java.io.OutputStreamWriter(
-                    new java.io.FileOutputStream(java.io.FileDescriptor.out),
-                    java.nio.charset.StandardCharsets.UTF_8),
-                1 << 16),
-            false);
-    System.exit(run(args, out, new PrintWriter(System.err, true)));
+    OutputStream stdout =
+        new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+    System.exit(run(args, stdout, new PrintWriter(System.err, true)));
+  }
+
+  /**
+   * Runs the CLI with stdout as bytes (text is written as UTF-8) and returns the exit status;
+   * {@code out} is flushed, not closed.
+   */
+  public static int run(String[] args, OutputStream out, PrintWriter err) {
+    PrintWriter w = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), false);
+    VmStateCli cli = new VmStateCli();
+    cli.bytesOut = out;
+    int rc = run(cli, args, w, err);
+    try {
+      out.flush();
+    } catch (IOException e) {
+      err.println("vmstate: I/O error: " + e.getMessage());
+      err.flush();
+      return rc == 0 ? BAD_DATA : rc;
+    }
+    return rc;
   }
 
   /** Runs the CLI with the given streams and returns the exit status. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new VmStateCli());
+    return run(new VmStateCli(), args, out, err);
+  }
+
+  /** The byte stream behind stdout, after flushing {@code out}; null when there is none. */
+  OutputStream bytesOut(PrintWriter out) {
+    if (bytesOut != null) {
+      out.flush();
+    }
+    return bytesOut;
+  }
+
+  private static int run(VmStateCli cli, String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(cli);
+    Class<?> only = args.length > 0 ? BY_NAME.get(args[0]) : null;
+    for (Class<?> c : only != null ? List.of(only) : SUBCOMMANDS) {
+      cl.addSubcommand(c);
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(

@@ -7,10 +7,12 @@ import io.vmstate.codec.Elements;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Writes a device's decoded state as QEMU's analyze-migration.py prints it (reference §7.1), driven
@@ -28,25 +30,62 @@ import java.util.Set;
  * </ul>
  */
 public final class AnalyzerRenderer {
-  private static final Set<String> SIGNED =
-      Set.of(
-          "int8",
-          "int16",
-          "int32",
-          "int64",
-          "int32 equal",
-          "int32 le",
-          "int64 equal",
-          "uint8 equal",
-          "uint16 equal");
-  private static final Set<String> UNSIGNED =
-      Set.of("uint8", "uint16", "uint32", "uint64", "uint32 equal");
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  /** How the analyzer shows a vmdesc type. */
+  private enum Kind {
+    STRUCT,
+    BOOL,
+    SIGNED,
+    UNSIGNED,
+    HEX
+  }
 
-  private AnalyzerRenderer() {}
+  private static final Map<String, Kind> KINDS = kinds();
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Value text is built here (ASCII, quotes included) and handed to the generator as it is: as
+   * bytes to a byte generator, else as chars through {@link #chars}.
+   */
+  private byte[] buf = new byte[64];
+
+  private char[] chars = new char[0];
+  private final boolean byteOutput;
+
+  private AnalyzerRenderer(JsonGenerator g) {
+    this.byteOutput = g.getOutputTarget() instanceof OutputStream;
+  }
+
+  private static Map<String, Kind> kinds() {
+    Map<String, Kind> m = new HashMap<>();
+    m.put("struct", Kind.STRUCT);
+    m.put("bool", Kind.BOOL);
+    for (String t :
+        List.of(
+            "int8",
+            "int16",
+            "int32",
+            "int64",
+            "int32 equal",
+            "int32 le",
+            "int64 equal",
+            "uint8 equal",
+            "uint16 equal")) {
+      m.put(t, Kind.SIGNED);
+    }
+    for (String t : List.of("uint8", "uint16", "uint32", "uint64", "uint32 equal")) {
+      m.put(t, Kind.UNSIGNED);
+    }
+    return Map.copyOf(m);
+  }
 
   /** Writes the object for one device (or subsection) entry. */
   public static void writeStruct(JsonGenerator g, Map<String, Object> desc, StateRecord rec)
+      throws IOException, VmStateDecodeException {
+    new AnalyzerRenderer(g).struct(g, desc, rec);
+  }
+
+  private void struct(JsonGenerator g, Map<String, Object> desc, StateRecord rec)
       throws IOException, VmStateDecodeException {
     g.writeStartObject();
     List<?> fields = (List<?>) desc.get("fields");
@@ -55,11 +94,12 @@ public final class AnalyzerRenderer {
       Map<?, ?> f = (Map<?, ?>) fields.get(i);
       String name = (String) f.get("name");
       g.writeFieldName(name);
-      if (f.containsKey("array_len")) {
-        int n = (int) num(f.get("array_len"));
+      Object arrayLen = f.get("array_len");
+      if (arrayLen != null || f.containsKey("array_len")) {
+        int n = (int) num(arrayLen);
         g.writeStartArray();
         for (int k = 0; k < n; k++) {
-          writeValue(g, vmsd, f, name, k, rec);
+          value(g, vmsd, f, name, k, rec);
         }
         g.writeEndArray();
         i++;
@@ -70,12 +110,12 @@ public final class AnalyzerRenderer {
             && fields.get(i) instanceof Map<?, ?> e
             && name.equals(e.get("name"))
             && e.containsKey("index")) {
-          writeValue(g, vmsd, e, name, k++, rec);
+          value(g, vmsd, e, name, k++, rec);
           i++;
         }
         g.writeEndArray();
       } else {
-        writeValue(g, vmsd, f, name, 0, rec);
+        value(g, vmsd, f, name, 0, rec);
         i++;
       }
     }
@@ -91,24 +131,23 @@ public final class AnalyzerRenderer {
               "subsection '" + subName + "' listed in the vmdesc was not decoded");
         }
         g.writeFieldName(subName);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> sd = s;
-        writeStruct(g, sd, sub);
+        struct(g, s, sub);
       }
     }
     g.writeEndObject();
   }
 
-  private static void writeValue(
+  private void value(
       JsonGenerator g, String owner, Map<?, ?> f, String name, int idx, StateRecord rec)
       throws IOException, VmStateDecodeException {
-    String type = String.valueOf(f.get("type"));
+    Object t = f.get("type");
+    Kind kind = KINDS.getOrDefault(t instanceof String s ? s : String.valueOf(t), Kind.HEX);
     StateValue v = rec.get(name);
     if (v == null) {
       throw VmStateDecodeException.corrupt(
           "field '" + owner + "/" + name + "' is in the vmdesc but was not decoded");
     }
-    if (type.equals("struct")) {
+    if (kind == Kind.STRUCT) {
       StateRecord child;
       if (v instanceof StateRecord r && idx == 0) {
         child = r;
@@ -119,61 +158,138 @@ public final class AnalyzerRenderer {
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> sd = (Map<String, Object>) f.get("struct");
-      writeStruct(g, sd, child);
+      struct(g, sd, child);
       return;
     }
     int size = (int) num(f.get("size"));
-    byte[] b = bytesOf(owner, name, v, idx, size);
-    if (type.equals("bool")) {
-      g.writeBoolean(b.length > 0 && b[0] != 0);
-    } else if (SIGNED.contains(type) || UNSIGNED.contains(type)) {
-      g.writeString(intText(b, SIGNED.contains(type)));
-    } else {
-      g.writeString(hexBytes(b, 0, b.length));
+    boolean bitmap = v instanceof StateValue.Array a && a.type() == WireType.BITMAP;
+    if (size >= 1 && size <= 8 && kind != Kind.HEX && !bitmap) {
+      long bits = smallBits(owner, name, v, idx, size);
+      if (kind == Kind.BOOL) {
+        g.writeBoolean((bits >>> (8 * (size - 1)) & 0xff) != 0);
+      } else {
+        rawValue(g, intChars(bits, size, kind == Kind.SIGNED));
+      }
+      return;
     }
+    if (size >= 1 && v instanceof StateValue.Bytes by && kind == Kind.HEX) {
+      byte[] all = by.bytes();
+      if ((long) (idx + 1) * size > all.length) {
+        throw shape(owner, name, v);
+      }
+      rawValue(g, hexChars(all, idx * size, size));
+      return;
+    }
+    byte[] b = bytesOf(owner, name, v, idx, size);
+    if (kind == Kind.BOOL) {
+      g.writeBoolean(b.length > 0 && b[0] != 0);
+    } else if (kind == Kind.HEX) {
+      rawValue(g, hexChars(b, 0, b.length));
+    } else {
+      g.writeString(intText(b, kind == Kind.SIGNED));
+    }
+  }
+
+  private void rawValue(JsonGenerator g, int len) throws IOException {
+    if (byteOutput) {
+      g.writeRawUTF8String(buf, 1, len - 2);
+      return;
+    }
+    if (chars.length < len) {
+      chars = new char[buf.length];
+    }
+    for (int i = 0; i < len; i++) {
+      chars[i] = (char) buf[i];
+    }
+    g.writeRawValue(chars, 0, len);
+  }
+
+  private void ensure(int n) {
+    if (buf.length < n) {
+      buf = new byte[Math.max(n, buf.length * 2)];
+    }
+  }
+
+  /**
+   * The {@code size} (1..8) wire bytes of element {@code idx} of a scalar, non-bitmap array or byte
+   * value as a big-endian number, as {@link #bytesOf} would give them.
+   */
+  private static long smallBits(String owner, String name, StateValue v, int idx, int size)
+      throws VmStateDecodeException {
+    if (v instanceof StateValue.Scalar s && idx == 0) {
+      return mask(s.bits(), size);
+    } else if (v instanceof StateValue.Array a && a.type() != WireType.BITMAP) {
+      Elements el = Elements.of(a.type());
+      if (idx < a.length() && el != Elements.STRING) {
+        return mask(el.bits(a.values(), idx), size);
+      }
+    } else if (v instanceof StateValue.Bytes by) {
+      byte[] all = by.bytes();
+      if ((long) (idx + 1) * size <= all.length) {
+        long r = 0;
+        for (int i = idx * size, end = i + size; i < end; i++) {
+          r = (r << 8) | (all[i] & 0xff);
+        }
+        return r;
+      }
+    }
+    throw shape(owner, name, v);
+  }
+
+  private static long mask(long bits, int size) {
+    return size == 8 ? bits : bits & ((1L << (8 * size)) - 1);
+  }
+
+  /**
+   * Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0,
+   * quoted, into {@link #buf}; returns the length.
+   */
+  private int intChars(long v, int size, boolean signed) {
+    ensure(48);
+    byte[] c = buf;
+    c[0] = '"';
+    c[1] = '0';
+    c[2] = 'x';
+    int end = 3 + 2 * size;
+    long u = v;
+    for (int i = end - 1; i >= 3; i--, u >>>= 4) {
+      c[i] = HEX_BYTES[(int) (u & 15)];
+    }
+    int shift = 64 - 8 * size;
+    long sv = (v << shift) >> shift;
+    if (signed && sv < 0) {
+      c[end++] = ' ';
+      c[end++] = '(';
+      String d = Long.toString(sv);
+      for (int i = 0; i < d.length(); i++) {
+        c[end++] = (byte) d.charAt(i);
+      }
+      c[end++] = ')';
+    }
+    c[end++] = '"';
+    return end;
+  }
+
+  /** Space-separated lower-case hex pairs, quoted, into {@link #buf}; returns the length. */
+  private int hexChars(byte[] b, int off, int len) {
+    ensure(len * 3 + 2);
+    byte[] c = buf;
+    c[0] = '"';
+    int p = 1;
+    for (int i = 0; i < len; i++) {
+      int v = b[off + i] & 0xff;
+      if (i > 0) {
+        c[p++] = ' ';
+      }
+      c[p++] = HEX_BYTES[v >> 4];
+      c[p++] = HEX_BYTES[v & 15];
+    }
+    c[p++] = '"';
+    return p;
   }
 
   /** Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0. */
-  /** Texts of values 0..255 per width 1..8: most of a device dump is zeros and small numbers. */
-  private static final String[][] SMALL = new String[9][256];
-
-  static {
-    for (int w = 1; w <= 8; w++) {
-      for (int v = 0; v < 256; v++) {
-        StringBuilder sb = new StringBuilder("0x");
-        String h = Integer.toHexString(v);
-        sb.append("0".repeat(2 * w - h.length())).append(h);
-        SMALL[w][v] = sb.toString();
-      }
-    }
-  }
-
   static String intText(byte[] b, boolean signed) {
-    if (b.length >= 1 && b.length <= 8) {
-      long v = 0;
-      for (byte x : b) {
-        v = (v << 8) | (x & 0xff);
-      }
-      if (v >= 0 && v < 256 && (!signed || b[0] >= 0)) {
-        return SMALL[b.length][(int) v];
-      }
-      char[] c = new char[2 + 2 * b.length];
-      c[0] = '0';
-      c[1] = 'x';
-      for (int i = c.length - 1; i >= 2; i--, v >>>= 4) {
-        c[i] = HEX[(int) (v & 15)];
-      }
-      String hex = new String(c);
-      if (!signed || b[0] >= 0) {
-        return hex;
-      }
-      long sv = 0;
-      for (byte x : b) {
-        sv = (sv << 8) | (x & 0xff);
-      }
-      int shift = 64 - 8 * b.length;
-      return hex + " (" + ((sv << shift) >> shift) + ")";
-    }
     BigInteger u = new BigInteger(1, b);
     String hex = u.toString(16);
     StringBuilder sb = new StringBuilder(4 + b.length * 2).append("0x");

@@ -1,5 +1,6 @@
 package io.vmstate.stream.dump;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.PrettyPrinter;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.Writer;
 import java.math.BigInteger;
 import java.util.List;
@@ -28,7 +30,18 @@ public final class PythonJson {
 
   /** A generator over {@code out} with Python's formatting. */
   public static JsonGenerator generator(Writer out) throws IOException {
-    JsonGenerator g = FACTORY.createGenerator(out);
+    return configure(FACTORY.createGenerator(out));
+  }
+
+  /**
+   * A generator writing bytes to {@code out} with Python's formatting; the text is pure ASCII, so
+   * it is the same as {@link #generator(Writer)}'s, without a char-to-byte encoding step.
+   */
+  public static JsonGenerator generator(OutputStream out) throws IOException {
+    return configure(FACTORY.createGenerator(out, JsonEncoding.UTF8));
+  }
+
+  private static JsonGenerator configure(JsonGenerator g) {
     g.setPrettyPrinter(new Indent4());
     g.setCharacterEscapes(new EnsureAscii());
     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
@@ -69,11 +82,12 @@ public final class PythonJson {
 
   /** Python's {@code indent=4, separators=(',', ': ')}. */
   static final class Indent4 implements PrettyPrinter {
-    private static final String[] NEWLINES = new String[64];
+    private static final SerializedString[] NEWLINES = new SerializedString[64];
+    private static final SerializedString COLON = new SerializedString(": ");
 
     static {
       for (int i = 0; i < NEWLINES.length; i++) {
-        NEWLINES[i] = "\n" + "    ".repeat(i);
+        NEWLINES[i] = new SerializedString("\n" + "    ".repeat(i));
       }
     }
 
@@ -115,7 +129,7 @@ public final class PythonJson {
 
     @Override
     public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
-      g.writeRaw(": ");
+      g.writeRaw(COLON);
     }
 
     @Override

@@ -21,7 +21,8 @@ import java.util.Map;
  * Prints a stream's state as QEMU's analyze-migration.py {@code -d state [-m]} does: one member
  * {@code "<idstr> (<section id>)"} per section in stream order, RAM as {@code "section sizes"} (and
  * {@code "memory"} with {@code -m}), devices decoded field by field. Output is streamed; only the
- * device being printed is in memory.
+ * devices waiting to be printed (a few) are in memory; devices are printed on a second thread while
+ * the next ones are decoded.
  */
 public final class StateDump {
   /** Which descriptions decode devices. */
@@ -38,6 +39,12 @@ public final class StateDump {
   private final Schema schema;
   private final RamSink ramTee;
   private RamJson ram;
+
+  /**
+   * Devices are printed on the queue's thread while the next are decoded; everything else is
+   * written here once the queue is drained.
+   */
+  private RenderQueue queue;
 
   public StateDump(MigrationStreamReader reader, JsonGenerator g, boolean memory, Schema schema) {
     this(reader, g, memory, schema, null);
@@ -62,21 +69,33 @@ public final class StateDump {
 
   /** Writes the whole document (without the final newline Python's print adds). */
   public void run() throws VmStateException, IOException {
-    g.writeStartObject();
-    for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
-      if (e instanceof StreamEvent.Section s) {
-        section(s);
-      } else if (e instanceof StreamEvent.Eof) {
-        closeRam();
+    try (RenderQueue q = new RenderQueue()) {
+      queue = q;
+      g.writeStartObject();
+      try {
+        for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
+          if (e instanceof StreamEvent.Section s) {
+            section(s);
+          } else if (e instanceof StreamEvent.Eof) {
+            closeRam();
+          }
+        }
+      } catch (VmStateException | IOException | RuntimeException x) {
+        q.drain(); // a device printed before this point may have failed first
+        throw x;
       }
+      q.drain();
+      g.writeEndObject();
+      g.flush();
+    } finally {
+      queue = null;
     }
-    g.writeEndObject();
-    g.flush();
   }
 
   private void section(StreamEvent.Section s) throws VmStateException, IOException {
     String key = s.section().idstr() + " (" + Integer.toUnsignedString(s.sectionId()) + ")";
     if (s.isRam()) {
+      queue.drain();
       if (s.type().hasFullHeader()) {
         closeRam();
         g.writeFieldName(key);
@@ -114,12 +133,15 @@ public final class StateDump {
               .atOffset(s.offset())
               .inSection(s.section());
     }
-    g.writeFieldName(key);
-    try {
-      AnalyzerRenderer.writeStruct(g, entry, rec);
-    } catch (VmStateException x) {
-      throw x.atOffset(s.bodyOffset()).inSection(s.section());
-    }
+    queue.submit(
+        () -> {
+          g.writeFieldName(key);
+          try {
+            AnalyzerRenderer.writeStruct(g, entry, rec);
+          } catch (VmStateException x) {
+            throw x.atOffset(s.bodyOffset()).inSection(s.section());
+          }
+        });
   }
 
   private StateRecord decode(StreamEvent.Section s, Map<String, Object> entry)
@@ -137,10 +159,11 @@ public final class StateDump {
     return reader.readDeviceGeneric();
   }
 
-  private void closeRam() throws IOException {
+  private void closeRam() throws IOException, VmStateException {
     if (ram == null) {
       return;
     }
+    queue.drain();
     ram.closeSizes();
     if (memory) {
       ram.openMemory();

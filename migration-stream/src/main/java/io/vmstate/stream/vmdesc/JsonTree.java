@@ -7,15 +7,15 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.vmstate.api.VmStateDecodeException;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON tree read with jackson-core's streaming parser: objects are {@link LinkedHashMap}s
+ * A small JSON tree read with jackson-core's streaming parser: objects are insertion-ordered maps
  * (a repeated key keeps its first position and takes the last value, as Python's {@code
  * OrderedDict} does), arrays are {@link List}s, numbers {@link Long} (or {@link Double}), strings,
- * booleans and {@link #NULL}.
+ * booleans and {@link #NULL}. Member names are interned by the parser and short string values are
+ * shared between equal occurrences (a vmdesc repeats a few type and field names very often).
  */
 public final class JsonTree {
   /** JSON {@code null}. */
@@ -45,7 +45,7 @@ public final class JsonTree {
         throw (VmStateDecodeException)
             VmStateDecodeException.corrupt("vmdesc JSON is empty").atOffset(baseOffset);
       }
-      Object v = value(p, t);
+      Object v = new Reader(p).value(t);
       if (p.nextToken() != null) {
         throw (VmStateDecodeException)
             VmStateDecodeException.corrupt("vmdesc JSON has data after its top-level value")
@@ -59,44 +59,86 @@ public final class JsonTree {
     }
   }
 
-  private static Object value(JsonParser p, JsonToken t) throws IOException {
-    switch (t) {
-      case START_OBJECT -> {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
-          String name = p.currentName();
-          m.put(name, value(p, p.nextToken()));
+  /** One parse: the parser and the shared short strings. */
+  private static final class Reader {
+    private static final int MAX_SHARED = 64;
+    private final JsonParser p;
+    private final String[] shared = new String[1 << 12];
+
+    Reader(JsonParser p) {
+      this.p = p;
+    }
+
+    Object value(JsonToken t) throws IOException {
+      switch (t) {
+        case START_OBJECT -> {
+          Map<String, Object> m = new JsonObject();
+          for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+            String name = p.currentName();
+            m.put(name, value(p.nextToken()));
+          }
+          return m;
         }
-        return m;
-      }
-      case START_ARRAY -> {
-        List<Object> l = new ArrayList<>();
-        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-          l.add(value(p, e));
+        case START_ARRAY -> {
+          List<Object> l = new ArrayList<>();
+          for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+            l.add(value(e));
+          }
+          return l;
         }
-        return l;
+        case VALUE_STRING -> {
+          return string();
+        }
+        case VALUE_NUMBER_INT -> {
+          return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+              ? p.getBigIntegerValue()
+              : (Object) p.getLongValue();
+        }
+        case VALUE_NUMBER_FLOAT -> {
+          return p.getDoubleValue();
+        }
+        case VALUE_TRUE -> {
+          return Boolean.TRUE;
+        }
+        case VALUE_FALSE -> {
+          return Boolean.FALSE;
+        }
+        case VALUE_NULL -> {
+          return NULL;
+        }
+        default -> throw new IOException("unexpected token " + t);
       }
-      case VALUE_STRING -> {
+    }
+
+    /** The current string value; a short one equal to one seen recently is that same String. */
+    private String string() throws IOException {
+      int len = p.getTextLength();
+      if (len > MAX_SHARED) {
         return p.getText();
       }
-      case VALUE_NUMBER_INT -> {
-        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-            ? p.getBigIntegerValue()
-            : (Object) p.getLongValue();
+      char[] c = p.getTextCharacters();
+      int off = p.getTextOffset();
+      int h = 0;
+      for (int i = 0; i < len; i++) {
+        h = 31 * h + c[off + i];
       }
-      case VALUE_NUMBER_FLOAT -> {
-        return p.getDoubleValue();
+      int slot = (h ^ (h >>> 12)) & (shared.length - 1);
+      String s = shared[slot];
+      if (s != null && s.length() == len && sameChars(s, c, off)) {
+        return s;
       }
-      case VALUE_TRUE -> {
-        return Boolean.TRUE;
+      s = new String(c, off, len);
+      shared[slot] = s;
+      return s;
+    }
+
+    private static boolean sameChars(String s, char[] c, int off) {
+      for (int i = 0; i < s.length(); i++) {
+        if (s.charAt(i) != c[off + i]) {
+          return false;
+        }
       }
-      case VALUE_FALSE -> {
-        return Boolean.FALSE;
-      }
-      case VALUE_NULL -> {
-        return NULL;
-      }
-      default -> throw new IOException("unexpected token " + t);
+      return true;
     }
   }
 }

@@ -23,34 +23,56 @@ public final class VmdescLocator {
   public static Vmdesc locate(Path file, int maxBytes) throws IOException, VmStateDecodeException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
-      long window = Math.min(size, 1 << 16);
-      while (true) {
-        Vmdesc found = scan(ch, size, (int) window);
-        if (found != null || window >= Math.min(size, (long) maxBytes + 6)) {
-          return found;
+      long limit = Math.min(size, (long) maxBytes + 6);
+      // Only the JSON and the few bytes before it are read: first find, a chunk at a time from
+      // the end, the last byte that cannot be JSON text (the 0x06 or a byte of the length).
+      ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(limit, CHUNK));
+      long tail = 0;
+      boolean found = false;
+      while (tail < limit && !found) {
+        int n = (int) Math.min(chunk.capacity(), limit - tail);
+        chunk.clear().limit(n);
+        fill(ch, chunk, size - tail - n);
+        byte[] b = chunk.array();
+        int j = n - 1;
+        while (j >= 0 && isJsonText(b[j])) {
+          j--;
         }
-        window = Math.min(size, (long) maxBytes + 6);
+        found = j >= 0;
+        tail += found ? n - j : n;
       }
+      int window = (int) Math.min(limit, tail + 5);
+      ByteBuffer buf = ByteBuffer.allocate(window);
+      fill(ch, buf, size - window);
+      // the last non-JSON byte, found above, is at window - tail (or before the window)
+      return trailer(buf.array(), size - window, (int) (window - tail));
     }
   }
 
-  private static Vmdesc scan(FileChannel ch, long size, int tail)
-      throws IOException, VmStateDecodeException {
-    ByteBuffer buf = ByteBuffer.allocate(tail);
-    long start = size - tail;
-    while (buf.hasRemaining() && ch.read(buf, start + buf.position()) >= 0) {
-      // keep reading until the window is full
+  private static final int CHUNK = 1 << 18;
+
+  private static boolean isJsonText(byte c) {
+    return (c & 0xff) >= 0x20 || c == '\t' || c == '\n' || c == '\r';
+  }
+
+  private static void fill(FileChannel ch, ByteBuffer buf, long at) throws IOException {
+    while (buf.hasRemaining() && ch.read(buf, at + buf.position()) >= 0) {
+      // keep reading until the buffer is full
     }
-    return scan(buf.array(), start);
   }
 
   /** The trailer at the end of {@code b}, whose first byte is at stream offset {@code start}. */
   public static Vmdesc scan(byte[] b, long start) throws VmStateDecodeException {
-    int tail = b.length;
-    int j = tail - 1;
-    while (j >= 0 && ((b[j] & 0xff) >= 0x20 || b[j] == '\t' || b[j] == '\n' || b[j] == '\r')) {
+    int j = b.length - 1;
+    while (j >= 0 && isJsonText(b[j])) {
       j--;
     }
+    return trailer(b, start, j);
+  }
+
+  /** The trailer at the end of {@code b} whose last byte that is not JSON text is at {@code j}. */
+  private static Vmdesc trailer(byte[] b, long start, int j) throws VmStateDecodeException {
+    int tail = b.length;
     for (int p = j; p >= Math.max(1, j - 4); p--) {
       if (b[p] != StreamFormat.VMDESCRIPTION || b[p - 1] != StreamFormat.EOF || p + 5 > tail) {
         continue;
