@@ -1,15 +1,18 @@
 package io.vmstate.stream.netty;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.vmstate.api.VmStateException;
 import io.vmstate.stream.netty.proto.Envelope;
 import io.vmstate.stream.netty.proto.Error;
 import io.vmstate.stream.netty.proto.ErrorReason;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The part of a framed session both ends share: how it starts (at channel activation, or after the
@@ -20,6 +23,10 @@ abstract class SessionHandler extends ChannelDuplexHandler {
   final MigrationSession session;
   final TransportOptions options;
   private final boolean tls;
+
+  /** The longest a failed session waits for its peer to read the Error and close. */
+  static final long LINGER_MS = 2000;
+
   private boolean ended;
   private boolean peerGone;
 
@@ -153,11 +160,37 @@ abstract class SessionHandler extends ChannelDuplexHandler {
           Envelope.newBuilder()
               .setError(Error.newBuilder().setReason(reason).setMessage(e.getMessage()))
               .build();
-      ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(err).addListener(f -> closeAfterLinger(ctx));
     } else {
       // Flush what is queued (e.g. a refusing Verdict) before closing.
-      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeAfterLinger(ctx));
     }
+  }
+
+  /**
+   * Closes so that what was just written reaches the peer. Closing a TCP socket with unread input
+   * makes the kernel send a reset, and the peer's kernel may then drop our Error frame before its
+   * application reads it (the peer would see only "connection closed"). So on sockets: half-close
+   * our side (the peer reads the Error, then end-of-stream), discard whatever still arrives, and
+   * close when the peer closes or after {@link #LINGER_MS} at the most.
+   */
+  private void closeAfterLinger(ChannelHandlerContext ctx) {
+    Channel ch = ctx.channel();
+    if (!(ch instanceof DuplexChannel duplex) || !ch.isActive() || duplex.isOutputShutdown()) {
+      ctx.close();
+      return;
+    }
+    duplex
+        .shutdownOutput()
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                ctx.close();
+                return;
+              }
+              ch.config().setAutoRead(true);
+              ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+            });
   }
 
   /** Hook for subclasses to drop staged state; called once, before the result fails. */
