@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,15 +41,7 @@ public final class ReceiveCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "FILE")
   Path out;
 
-  @Option(names = "--framed", description = "use the framed vmstate session protocol")
-  boolean framed;
-
-  @Option(
-      names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "30",
-      description = "fail when nothing moves for this long (default: ${DEFAULT-VALUE})")
-  int timeoutSeconds;
+  @Mixin TransportCli.SessionOptions session;
 
   @ArgGroup(exclusive = false)
   TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
@@ -59,16 +52,11 @@ public final class ReceiveCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     InetSocketAddress at = TransportCli.address(listen, spec.commandLine());
     PrintWriter err = spec.commandLine().getErr();
-    TransportOptions options =
-        TransportOptions.builder()
-            .idleTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
-            .ssl(tls.context(true, spec.commandLine()))
-            .progress(TransportCli.progressTo(err))
-            .build();
+    TransportOptions options = session.options(true, tls, spec.commandLine(), err);
     CompletableFuture<MigrationSession> first = new CompletableFuture<>();
     try (MigrationDestination dest = MigrationDestination.create(options)) {
       SocketAddress bound =
-          framed
+          session.framed
               ? dest.listenFramed(
                   at,
                   s -> {
@@ -92,7 +80,7 @@ public final class ReceiveCommand implements Callable<Integer> {
                   + " \"sections\": %d, \"millis\": %d}%n",
               TransportCli.json(out.toString()),
               TransportCli.json(String.valueOf(s.remoteAddress())),
-              framed ? "framed" : "raw",
+              session.framed ? "framed" : "raw",
               r.bytes(),
               r.sections(),
               r.elapsed().toMillis());

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,15 +39,7 @@ public final class SendCommand implements Callable<Integer> {
   @Option(names = "--to", required = true, paramLabel = "HOST:PORT")
   String to;
 
-  @Option(names = "--framed", description = "use the framed vmstate session protocol")
-  boolean framed;
-
-  @Option(
-      names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "30",
-      description = "fail when nothing moves for this long (default: ${DEFAULT-VALUE})")
-  int timeoutSeconds;
+  @Mixin TransportCli.SessionOptions session;
 
   @ArgGroup(exclusive = false)
   TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
@@ -60,14 +53,12 @@ public final class SendCommand implements Callable<Integer> {
     }
     InetSocketAddress at = TransportCli.address(to, spec.commandLine());
     TransportOptions options =
-        TransportOptions.builder()
-            .idleTimeout(Duration.ofSeconds(Math.max(1, timeoutSeconds)))
-            .ssl(tls.context(false, spec.commandLine()))
-            .progress(TransportCli.progressTo(spec.commandLine().getErr()))
-            .build();
+        session.options(false, tls, spec.commandLine(), spec.commandLine().getErr());
     try (MigrationSource source = MigrationSource.create(options)) {
       MigrationSession s =
-          framed ? source.sendFramed(at, StreamFileSections.open(file)) : source.sendFile(at, file);
+          session.framed
+              ? source.sendFramed(at, StreamFileSections.open(file))
+              : source.sendFile(at, file);
       MigrationResult r = s.await(Duration.ofDays(365));
       spec.commandLine()
           .getOut()
@@ -76,7 +67,7 @@ public final class SendCommand implements Callable<Integer> {
                   + " \"sections\": %d, \"millis\": %d}%n",
               TransportCli.json(file.toString()),
               TransportCli.json(to),
-              framed ? "framed" : "raw",
+              session.framed ? "framed" : "raw",
               r.bytes(),
               r.sections(),
               r.elapsed().toMillis());

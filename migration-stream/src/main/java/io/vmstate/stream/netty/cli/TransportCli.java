@@ -17,6 +17,33 @@ final class TransportCli {
   private TransportCli() {}
 
   /** TLS options; TLS is on when a key store or trust store is given. */
+  /**
+   * The options every transport command takes: the protocol and the idle timeout. (The TLS group
+   * stays on each command: picocli lists an argument group inside a mixin twice in the help.)
+   */
+  static final class SessionOptions {
+    @Option(names = "--framed", description = "use the framed vmstate session protocol")
+    boolean framed;
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        defaultValue = "30",
+        description = "fail when nothing moves for this long (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    /** Transport options for a server ({@code receive}) or a client ({@code send}). */
+    io.vmstate.stream.netty.TransportOptions options(
+        boolean server, TlsOptions tls, CommandLine cl, PrintWriter progress)
+        throws IOException, GeneralSecurityException {
+      return io.vmstate.stream.netty.TransportOptions.builder()
+          .idleTimeout(java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds)))
+          .ssl(tls.context(server, cl))
+          .progress(progressTo(progress))
+          .build();
+    }
+  }
+
   static final class TlsOptions {
     @Option(
         names = "--tls-keystore",
