@@ -9,8 +9,9 @@ import java.util.Random;
  * A state shaped like QEMU's {@code arm_gicv3} (gic-state reference §2.2, §2.3): the distributor
  * fields, then a variable array of {@code arm_gicv3_cpu} elements (20 fields, 272 bytes each) whose
  * count is configuration, and the subsections QEMU 7.2 has (only the always-needed shift-bug one is
- * sent, as under KVM). The benchmark only needs the shape; the real descriptions live in
- * gic-vmstate.
+ * sent, as under KVM). It is deliberately not {@code io.vmstate.gic.v3.GicV3State.DESCRIPTION}:
+ * this benchmark isolates the codec (plain fields, no copier, no predicates or checks), while
+ * {@link GicV3DescriptionBenchmark} measures the real description with all it adds.
  */
 final class Gicv3Shape {
   static final int BMP_WORDS = 32;
