@@ -15,10 +15,7 @@ import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.vmdesc.VmdescSchema;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,9 +50,7 @@ public final class MigrationStreamReader {
   private final ReaderOptions options;
   private final VmStateCodec codec;
   private final Map<Integer, StreamEvent.Section> starts = new HashMap<>();
-  private final Map<Map<String, Object>, VmStateDescription<StateRecord>> schemaByEntry =
-      new IdentityHashMap<>();
-  private final Map<List<Object>, VmStateDescription<StateRecord>> schemaByLayout = new HashMap<>();
+  private final Map<Object, VmStateDescription<StateRecord>> schemaByLayout = new HashMap<>();
   private State state = State.START;
   private MachineConfiguration configuration;
   private Vmdesc vmdesc;
@@ -364,21 +359,12 @@ public final class MigrationStreamReader {
               + ref.instanceId()
               + " has no entry in the vmdesc");
     }
-    VmStateDescription<StateRecord> d = schemaByEntry.get(entry);
+    // Devices of one kind (512 CPUs) share a layout: describe it once.
+    Object layout = Vmdesc.layout(entry);
+    VmStateDescription<StateRecord> d = schemaByLayout.get(layout);
     if (d == null) {
-      // Devices of one kind (512 CPUs) share a layout: describe it once.
-      List<Object> layout =
-          Arrays.asList(
-              entry.get("vmsd_name"),
-              entry.get("version"),
-              entry.get("fields"),
-              entry.get("subsections"));
-      d = schemaByLayout.get(layout);
-      if (d == null) {
-        d = VmdescSchema.describe(entry);
-        schemaByLayout.put(layout, d);
-      }
-      schemaByEntry.put(entry, d);
+      d = VmdescSchema.describe(entry);
+      schemaByLayout.put(layout, d);
     }
     return d;
   }

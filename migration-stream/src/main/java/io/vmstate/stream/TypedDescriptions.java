@@ -89,6 +89,17 @@ public final class TypedDescriptions {
     }
   }
 
+  /**
+   * Loads the providers and builds every mirror now. Building the descriptions (the GICs' above
+   * all) is a good part of a short command's run, so the CLI starts this on a second thread while
+   * it parses the command line; a failure here is left for the command itself to meet and report.
+   */
+  public static void prepare() {
+    for (String n : ENTRIES.keySet()) {
+      mirror(n);
+    }
+  }
+
   /** Names with a typed description. */
   public static java.util.Set<String> names() {
     return java.util.Set.copyOf(ENTRIES.keySet());

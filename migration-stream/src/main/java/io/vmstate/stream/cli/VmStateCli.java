@@ -1,6 +1,7 @@
 package io.vmstate.stream.cli;
 
 import io.vmstate.api.VmStateException;
+import io.vmstate.stream.TypedDescriptions;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -70,6 +72,9 @@ public final class VmStateCli implements Runnable {
           Map.entry("send", io.vmstate.stream.netty.cli.SendCommand.class),
           Map.entry("receive", io.vmstate.stream.netty.cli.ReceiveCommand.class));
 
+  /** The commands that decode devices with our typed descriptions (see {@link #prepare}). */
+  static final Set<String> DECODE_TYPED = Set.of("dump", "extract", "upgrade");
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -113,6 +118,25 @@ public final class VmStateCli implements Runnable {
     return run(new VmStateCli(), args, out, err);
   }
 
+  /**
+   * Builds the typed descriptions on a second thread while picocli reads the command line (both
+   * take a while in a fresh JVM, and the machine has a second core for one of them).
+   */
+  private static void prepare() {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                TypedDescriptions.prepare();
+              } catch (RuntimeException | LinkageError e) {
+                // the command meets the same failure when it uses the descriptions, and reports it
+              }
+            },
+            "vmstate-prepare");
+    t.setDaemon(true);
+    t.start();
+  }
+
   /** The byte stream behind stdout, after flushing {@code out}; null when there is none. */
   OutputStream bytesOut(PrintWriter out) {
     if (bytesOut != null) {
@@ -122,6 +146,9 @@ public final class VmStateCli implements Runnable {
   }
 
   private static int run(VmStateCli cli, String[] args, PrintWriter out, PrintWriter err) {
+    if (args.length > 0 && DECODE_TYPED.contains(args[0])) {
+      prepare();
+    }
     CommandLine cl = new CommandLine(cli);
     Class<?> only = args.length > 0 ? BY_NAME.get(args[0]) : null;
     for (Class<?> c : only != null ? List.of(only) : SUBCOMMANDS) {

@@ -1,6 +1,7 @@
 package io.vmstate.stream.dump;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.WireType;
 import io.vmstate.codec.Elements;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,71 +84,180 @@ public final class AnalyzerRenderer {
   /** Writes the object for one device (or subsection) entry. */
   public static void writeStruct(JsonGenerator g, Map<String, Object> desc, StateRecord rec)
       throws IOException, VmStateDecodeException {
-    new AnalyzerRenderer(g).struct(g, desc, rec);
+    new AnalyzerRenderer(g).struct(g, layout(desc), rec);
   }
 
-  private void struct(JsonGenerator g, Map<String, Object> desc, StateRecord rec)
+  /** A renderer for {@code g}'s output, to print many devices with {@link #write}. */
+  public static AnalyzerRenderer of(JsonGenerator g) {
+    return new AnalyzerRenderer(g);
+  }
+
+  /** Writes the object for one device (or subsection) with a layout made by {@link #layout}. */
+  public void write(JsonGenerator g, Layout layout, StateRecord rec)
       throws IOException, VmStateDecodeException {
-    g.writeStartObject();
-    List<?> fields = (List<?>) desc.get("fields");
+    struct(g, layout, rec);
+  }
+
+  /**
+   * How a device, struct or subsection entry of a vmdesc is printed, worked out once from the entry
+   * (names as generator-ready strings, how each value is shown, array forms, nested layouts), so
+   * printing many devices of one layout (512 CPUs) reads no JSON maps.
+   */
+  public static final class Layout {
+    private final String vmsd;
+    private final List<Member> members;
+    private final List<Sub> subsections;
+
+    private Layout(String vmsd, List<Member> members, List<Sub> subsections) {
+      this.vmsd = vmsd;
+      this.members = members;
+      this.subsections = subsections;
+    }
+  }
+
+  /**
+   * One printed member: a single value ({@code count} -1) or a list of {@code count} values; a list
+   * from {@code array_len} repeats one element form, a list of index entries has one each.
+   */
+  private record Member(SerializedString key, String name, int count, Element[] elements) {
+    Element element(int k) {
+      return elements[elements.length == 1 ? 0 : k];
+    }
+  }
+
+  /** How one value is shown: by kind, of {@code size} bytes, or a struct of {@code layout}. */
+  private record Element(Kind kind, int size, Layout layout) {}
+
+  /** A subsection the entry lists. */
+  private record Sub(SerializedString key, String name, Layout layout) {}
+
+  /** The layout of one device, struct or subsection entry of a vmdesc. */
+  public static Layout layout(Map<String, Object> desc) throws VmStateDecodeException {
     String vmsd = String.valueOf(desc.get("vmsd_name"));
+    List<Member> members = new ArrayList<>();
+    List<?> fields = desc.get("fields") instanceof List<?> l ? l : List.of();
     for (int i = 0; i < fields.size(); ) {
-      Map<?, ?> f = (Map<?, ?>) fields.get(i);
-      String name = (String) f.get("name");
-      g.writeFieldName(name);
-      Object arrayLen = f.get("array_len");
-      if (arrayLen != null || f.containsKey("array_len")) {
-        int n = (int) num(arrayLen);
-        g.writeStartArray();
-        for (int k = 0; k < n; k++) {
-          value(g, vmsd, f, name, k, rec);
-        }
-        g.writeEndArray();
+      Map<?, ?> f = entryMap(vmsd, fields.get(i));
+      String name = String.valueOf(f.get("name"));
+      SerializedString key = new SerializedString(name);
+      if (f.containsKey("array_len")) {
+        int n = (int) num(f.get("array_len"));
+        members.add(new Member(key, name, Math.max(n, 0), new Element[] {element(vmsd, f)}));
         i++;
       } else if (f.containsKey("index")) {
-        g.writeStartArray();
-        int k = 0;
+        List<Element> run = new ArrayList<>();
         while (i < fields.size()
             && fields.get(i) instanceof Map<?, ?> e
             && name.equals(e.get("name"))
             && e.containsKey("index")) {
-          value(g, vmsd, e, name, k++, rec);
+          run.add(element(vmsd, e));
           i++;
         }
-        g.writeEndArray();
+        members.add(new Member(key, name, run.size(), run.toArray(new Element[0])));
       } else {
-        value(g, vmsd, f, name, 0, rec);
+        members.add(new Member(key, name, -1, new Element[] {element(vmsd, f)}));
         i++;
       }
     }
-    Object subs = desc.get("subsections");
-    if (subs instanceof List<?> l) {
+    List<Sub> subs = new ArrayList<>();
+    if (desc.get("subsections") instanceof List<?> l) {
       for (Object o : l) {
         @SuppressWarnings("unchecked")
-        Map<String, Object> s = (Map<String, Object>) o;
+        Map<String, Object> s = (Map<String, Object>) entryMap(vmsd, o);
         String subName = String.valueOf(s.get("vmsd_name"));
-        StateRecord sub = rec.subsections().get(subName);
-        if (sub == null) {
-          throw VmStateDecodeException.corrupt(
-              "subsection '" + subName + "' listed in the vmdesc was not decoded");
-        }
-        g.writeFieldName(subName);
-        struct(g, s, sub);
+        subs.add(new Sub(new SerializedString(subName), subName, layout(s)));
       }
+    }
+    return new Layout(vmsd, List.copyOf(members), List.copyOf(subs));
+  }
+
+  private static Element element(String owner, Map<?, ?> f) throws VmStateDecodeException {
+    Object t = f.get("type");
+    Kind kind = KINDS.getOrDefault(t instanceof String s ? s : String.valueOf(t), Kind.HEX);
+    if (kind != Kind.STRUCT) {
+      return new Element(kind, (int) num(f.get("size")), null);
+    }
+    if (!(f.get("struct") instanceof Map<?, ?> sd)) {
+      throw VmStateDecodeException.corrupt(
+          "struct field '" + owner + "/" + f.get("name") + "' has no \"struct\" object");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = (Map<String, Object>) sd;
+    return new Element(kind, 0, layout(m));
+  }
+
+  private static Map<?, ?> entryMap(String owner, Object o) throws VmStateDecodeException {
+    if (!(o instanceof Map<?, ?> m)) {
+      throw VmStateDecodeException.corrupt(
+          "vmdesc entry '" + owner + "' has a field or subsection that is not an object");
+    }
+    return m;
+  }
+
+  private void struct(JsonGenerator g, Layout layout, StateRecord rec)
+      throws IOException, VmStateDecodeException {
+    g.writeStartObject();
+    for (Member m : layout.members) {
+      g.writeFieldName(m.key);
+      StateValue v = rec.get(m.name);
+      if (v == null) {
+        throw VmStateDecodeException.corrupt(
+            "field '" + layout.vmsd + "/" + m.name + "' is in the vmdesc but was not decoded");
+      }
+      if (m.count < 0) {
+        value(g, layout.vmsd, m.element(0), m.name, 0, v);
+      } else {
+        g.writeStartArray();
+        if (!scalarRun(g, m, v)) {
+          for (int k = 0; k < m.count; k++) {
+            value(g, layout.vmsd, m.element(k), m.name, k, v);
+          }
+        }
+        g.writeEndArray();
+      }
+    }
+    for (Sub s : layout.subsections) {
+      StateRecord sub = rec.subsections().get(s.name);
+      if (sub == null) {
+        throw VmStateDecodeException.corrupt(
+            "subsection '" + s.name + "' listed in the vmdesc was not decoded");
+      }
+      g.writeFieldName(s.key);
+      struct(g, s.layout, sub);
     }
     g.writeEndObject();
   }
 
-  private void value(
-      JsonGenerator g, String owner, Map<?, ?> f, String name, int idx, StateRecord rec)
-      throws IOException, VmStateDecodeException {
-    Object t = f.get("type");
-    Kind kind = KINDS.getOrDefault(t instanceof String s ? s : String.valueOf(t), Kind.HEX);
-    StateValue v = rec.get(name);
-    if (v == null) {
-      throw VmStateDecodeException.corrupt(
-          "field '" + owner + "/" + name + "' is in the vmdesc but was not decoded");
+  /**
+   * Prints a whole {@code array_len} list of integers from a decoded array in one loop (the bulk of
+   * a CPU's registers); false, having written nothing, when the member is not one.
+   */
+  private boolean scalarRun(JsonGenerator g, Member m, StateValue v) throws IOException {
+    Element e = m.elements[0];
+    if (m.elements.length != 1
+        || (e.kind != Kind.SIGNED && e.kind != Kind.UNSIGNED)
+        || e.size < 1
+        || e.size > 8
+        || !(v instanceof StateValue.Array a)
+        || a.type() == WireType.BITMAP
+        || a.length() < m.count) {
+      return false;
     }
+    Elements el = Elements.of(a.type());
+    if (el == Elements.STRING) {
+      return false;
+    }
+    Object values = a.values();
+    boolean signed = e.kind == Kind.SIGNED;
+    for (int k = 0; k < m.count; k++) {
+      rawValue(g, intChars(mask(el.bits(values, k), e.size), e.size, signed));
+    }
+    return true;
+  }
+
+  private void value(JsonGenerator g, String owner, Element e, String name, int idx, StateValue v)
+      throws IOException, VmStateDecodeException {
+    Kind kind = e.kind;
     if (kind == Kind.STRUCT) {
       StateRecord child;
       if (v instanceof StateRecord r && idx == 0) {
@@ -156,12 +267,10 @@ public final class AnalyzerRenderer {
       } else {
         throw shape(owner, name, v);
       }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> sd = (Map<String, Object>) f.get("struct");
-      struct(g, sd, child);
+      struct(g, e.layout, child);
       return;
     }
-    int size = (int) num(f.get("size"));
+    int size = e.size;
     boolean bitmap = v instanceof StateValue.Array a && a.type() == WireType.BITMAP;
     if (size >= 1 && size <= 8 && kind != Kind.HEX && !bitmap) {
       long bits = smallBits(owner, name, v, idx, size);

@@ -14,6 +14,7 @@ import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,6 +41,12 @@ public final class StateDump {
   private final RamSink ramTee;
   private RamJson ram;
 
+  /** How each device layout is printed, worked out once per layout (512 CPUs share one). */
+  private final Map<Object, AnalyzerRenderer.Layout> layouts = new HashMap<>();
+
+  /** Prints devices; used only on the queue's thread. */
+  private final AnalyzerRenderer renderer;
+
   /**
    * Devices are printed on the queue's thread while the next are decoded; everything else is
    * written here once the queue is drained.
@@ -63,6 +70,7 @@ public final class StateDump {
     this.ramTee = ramTee;
     this.reader = reader;
     this.g = g;
+    this.renderer = AnalyzerRenderer.of(g);
     this.memory = memory;
     this.schema = schema;
   }
@@ -133,11 +141,22 @@ public final class StateDump {
               .atOffset(s.offset())
               .inSection(s.section());
     }
+    Object layoutKey = Vmdesc.layout(entry);
+    AnalyzerRenderer.Layout layout = layouts.get(layoutKey);
+    if (layout == null) {
+      try {
+        layout = AnalyzerRenderer.layout(entry);
+      } catch (VmStateException x) {
+        throw x.atOffset(s.bodyOffset()).inSection(s.section());
+      }
+      layouts.put(layoutKey, layout);
+    }
+    AnalyzerRenderer.Layout printed = layout;
     queue.submit(
         () -> {
           g.writeFieldName(key);
           try {
-            AnalyzerRenderer.writeStruct(g, entry, rec);
+            renderer.write(g, printed, rec);
           } catch (VmStateException x) {
             throw x.atOffset(s.bodyOffset()).inSection(s.section());
           }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The VM description QEMU appends after EOF ({@code 0x06 | be32 N | N bytes of JSON}, reference
@@ -32,7 +33,9 @@ public final class Vmdesc {
   /** Parses the JSON bytes of a trailer found at stream offset {@code offset}. */
   @SuppressWarnings("unchecked")
   public static Vmdesc parse(byte[] json, long offset) throws VmStateDecodeException {
-    Object tree = JsonTree.parse(json, 0, json.length, offset);
+    // Device entries' members (depth 3: root, devices, entry, member) that repeat byte for byte
+    // (the fields of 512 CPUs) are read once and shared; see layout().
+    Object tree = JsonTree.parse(json, 0, json.length, offset, 3);
     if (!(tree instanceof Map<?, ?> m) || !(m.get("devices") instanceof List<?>)) {
       throw (VmStateDecodeException)
           VmStateDecodeException.corrupt("vmdesc JSON is not an object with a \"devices\" list")
@@ -87,6 +90,39 @@ public final class Vmdesc {
   /** The device entries in stream order. */
   public List<?> devices() {
     return (List<?>) root.get("devices");
+  }
+
+  /**
+   * The layout of a device (or subsection or struct) entry: equal for two entries with the same
+   * {@code vmsd_name} and {@code version} whose {@code fields} and {@code subsections} are the same
+   * objects, which they are for byte-identical entries of one parsed vmdesc. A key for caching what
+   * is derived from an entry's layout (descriptions, printing plans); entries that are equal but
+   * not shared just get one cache entry each.
+   */
+  public static Object layout(Map<String, Object> entry) {
+    return new Layout(
+        entry.get("vmsd_name"),
+        entry.get("version"),
+        entry.get("fields"),
+        entry.get("subsections"));
+  }
+
+  private record Layout(Object vmsd, Object version, Object fields, Object subsections) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Layout l
+          && Objects.equals(vmsd, l.vmsd)
+          && Objects.equals(version, l.version)
+          && fields == l.fields
+          && subsections == l.subsections;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(vmsd, version)
+          + 31 * System.identityHashCode(fields)
+          + System.identityHashCode(subsections);
+    }
   }
 
   /** The entry for section {@code idstr} instance {@code instance}, or null (last one wins). */

@@ -3,7 +3,10 @@ package io.vmstate.stream.vmdesc;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.stream.StreamFormat;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -33,11 +36,7 @@ public final class VmdescLocator {
         int n = (int) Math.min(chunk.capacity(), limit - tail);
         chunk.clear().limit(n);
         fill(ch, chunk, size - tail - n);
-        byte[] b = chunk.array();
-        int j = n - 1;
-        while (j >= 0 && isJsonText(b[j])) {
-          j--;
-        }
+        int j = lastNonText(chunk.array(), n);
         found = j >= 0;
         tail += found ? n - j : n;
       }
@@ -63,11 +62,36 @@ public final class VmdescLocator {
 
   /** The trailer at the end of {@code b}, whose first byte is at stream offset {@code start}. */
   public static Vmdesc scan(byte[] b, long start) throws VmStateDecodeException {
-    int j = b.length - 1;
-    while (j >= 0 && isJsonText(b[j])) {
-      j--;
+    return trailer(b, start, lastNonText(b, b.length));
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+
+  /**
+   * The index of the last byte of {@code b[0, n)} that cannot be JSON text, or -1. The JSON is
+   * megabytes long for big machines, so whole words are tested first: a word none of whose bytes is
+   * below 0x20 holds only text.
+   */
+  private static int lastNonText(byte[] b, int n) {
+    int j = n - 1;
+    while (j >= 0) {
+      if (j >= 7) {
+        long w = (long) LONGS.get(b, j - 7);
+        if (((w - 0x20 * ONES) & ~w & HIGHS) == 0) {
+          j -= 8; // no byte of the word is below 0x20
+          continue;
+        }
+      }
+      for (int stop = Math.max(j - 8, -1); j > stop; j--) {
+        if (!isJsonText(b[j])) {
+          return j;
+        }
+      }
     }
-    return trailer(b, start, j);
+    return -1;
   }
 
   /** The trailer at the end of {@code b} whose last byte that is not JSON text is at {@code j}. */
