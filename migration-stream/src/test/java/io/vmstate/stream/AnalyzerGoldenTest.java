@@ -2,6 +2,7 @@ package io.vmstate.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.vmstate.codec.WireOutput;
@@ -9,7 +10,11 @@ import io.vmstate.stream.dump.PythonJson;
 import io.vmstate.stream.dump.StateDump;
 import io.vmstate.stream.vmdesc.VmdescLocator;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -18,10 +23,34 @@ class AnalyzerGoldenTest {
   static final java.util.List<String> NAMES = Fixtures.NAMES;
 
   static String dump(byte[] data, boolean chunk1, StateDump.Schema schema) throws Exception {
+    return dump(data, chunk1, schema, false);
+  }
+
+  static String dump(byte[] data, boolean chunk1, StateDump.Schema schema, boolean memory)
+      throws Exception {
     StringWriter sw = new StringWriter();
     JsonGenerator g = PythonJson.generator(sw);
-    new StateDump(Fixtures.reader(data, chunk1), g, false, schema).run();
+    new StateDump(Fixtures.reader(data, chunk1), g, memory, schema).run();
     return sw + "\n";
+  }
+
+  /**
+   * {@code -m}: RAM contents too (zero pages as "Filled with", pages as hex), against the 7.2
+   * analyzer's {@code -m} output (docs/testkit.md §4.1 says how it was made).
+   */
+  @Test
+  void memoryMatchesAnalyzer() throws Exception {
+    byte[] data = Fixtures.stream("gicv2-1cpu");
+    String golden;
+    try (InputStream in =
+        new GZIPInputStream(
+            AnalyzerGoldenTest.class.getResourceAsStream(
+                "/io/vmstate/stream/fixtures/gicv2-1cpu.analyze-memory.json.gz"))) {
+      golden = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertTrue(golden.contains("\"memory\": {"));
+    assertEquals(golden, dump(data, false, StateDump.Schema.TYPED, true));
+    assertEquals(golden, dump(data, true, StateDump.Schema.VMDESC, true));
   }
 
   @ParameterizedTest
