@@ -8,7 +8,6 @@ import io.vmstate.codec.Elements;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -46,16 +45,18 @@ public final class AnalyzerRenderer {
   private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   /**
-   * Value text is built here (ASCII, quotes included) and handed to the generator as it is: as
-   * bytes to a byte generator, else as chars through {@link #chars}.
+   * Value text is built here (ASCII, quotes included) and handed to the generator as it is: one
+   * value, or a whole list of integers with its line breaks and indentation.
    */
-  private byte[] buf = new byte[64];
+  private final AsciiText text = new AsciiText();
 
-  private char[] chars = new char[0];
-  private final boolean byteOutput;
+  /** A list's text is handed over in pieces of about this size. */
+  private static final int PIECE = 4096;
+
+  private final PythonJson.Indent4 indent;
 
   private AnalyzerRenderer(JsonGenerator g) {
-    this.byteOutput = g.getOutputTarget() instanceof OutputStream;
+    this.indent = PythonJson.indent(g);
   }
 
   private static Map<String, Kind> kinds() {
@@ -206,12 +207,10 @@ public final class AnalyzerRenderer {
       }
       if (m.count < 0) {
         value(g, layout.vmsd, m.element(0), m.name, 0, v);
-      } else {
+      } else if (!scalarRun(g, m, v)) {
         g.writeStartArray();
-        if (!scalarRun(g, m, v)) {
-          for (int k = 0; k < m.count; k++) {
-            value(g, layout.vmsd, m.element(k), m.name, k, v);
-          }
+        for (int k = 0; k < m.count; k++) {
+          value(g, layout.vmsd, m.element(k), m.name, k, v);
         }
         g.writeEndArray();
       }
@@ -249,10 +248,50 @@ public final class AnalyzerRenderer {
     }
     Object values = a.values();
     boolean signed = e.kind == Kind.SIGNED;
-    for (int k = 0; k < m.count; k++) {
-      rawValue(g, intChars(mask(el.bits(values, k), e.size), e.size, signed));
+    if (indent == null || m.count == 0) {
+      g.writeStartArray();
+      for (int k = 0; k < m.count; k++) {
+        value(g, intChars(0, mask(el.bits(values, k), e.size), e.size, signed));
+      }
+      g.writeEndArray();
+      return true;
     }
+    // Python's layout of a list, written here instead of value by value through the generator:
+    // "[", then each value on its own line one level deeper, ",\n" between, "\n]" at this level.
+    byte[] inner = PythonJson.Indent4.newline(indent.level() + 1);
+    byte[] outer = PythonJson.Indent4.newline(indent.level());
+    boolean first = true;
+    int p = 0;
+    byte[] c = text.reserve(0, PIECE + 64);
+    c[p++] = '[';
+    for (int k = 0; k < m.count; k++) {
+      if (p > PIECE) {
+        piece(g, p, first);
+        first = false;
+        p = 0;
+      }
+      c = text.reserve(p, p + inner.length + 48);
+      if (k > 0) {
+        c[p++] = ',';
+      }
+      System.arraycopy(inner, 0, c, p, inner.length);
+      p = intChars(p + inner.length, mask(el.bits(values, k), e.size), e.size, signed);
+    }
+    c = text.reserve(p, p + outer.length + 1);
+    System.arraycopy(outer, 0, c, p, outer.length);
+    p += outer.length;
+    c[p++] = ']';
+    piece(g, p, first);
     return true;
+  }
+
+  /** Hands {@code text[0, length)} to the generator: the start of a value, or more of one. */
+  private void piece(JsonGenerator g, int length, boolean startsValue) throws IOException {
+    if (startsValue) {
+      g.writeRawValue(text.done(length));
+    } else {
+      g.writeRaw(text.done(length));
+    }
   }
 
   private void value(JsonGenerator g, String owner, Element e, String name, int idx, StateValue v)
@@ -277,7 +316,7 @@ public final class AnalyzerRenderer {
       if (kind == Kind.BOOL) {
         g.writeBoolean((bits >>> (8 * (size - 1)) & 0xff) != 0);
       } else {
-        rawValue(g, intChars(bits, size, kind == Kind.SIGNED));
+        value(g, intChars(0, bits, size, kind == Kind.SIGNED));
       }
       return;
     }
@@ -286,37 +325,22 @@ public final class AnalyzerRenderer {
       if ((long) (idx + 1) * size > all.length) {
         throw shape(owner, name, v);
       }
-      rawValue(g, hexChars(all, idx * size, size));
+      value(g, hexChars(all, idx * size, size));
       return;
     }
     byte[] b = bytesOf(owner, name, v, idx, size);
     if (kind == Kind.BOOL) {
       g.writeBoolean(b.length > 0 && b[0] != 0);
     } else if (kind == Kind.HEX) {
-      rawValue(g, hexChars(b, 0, b.length));
+      value(g, hexChars(b, 0, b.length));
     } else {
       g.writeString(intText(b, kind == Kind.SIGNED));
     }
   }
 
-  private void rawValue(JsonGenerator g, int len) throws IOException {
-    if (byteOutput) {
-      g.writeRawUTF8String(buf, 1, len - 2);
-      return;
-    }
-    if (chars.length < len) {
-      chars = new char[buf.length];
-    }
-    for (int i = 0; i < len; i++) {
-      chars[i] = (char) buf[i];
-    }
-    g.writeRawValue(chars, 0, len);
-  }
-
-  private void ensure(int n) {
-    if (buf.length < n) {
-      buf = new byte[Math.max(n, buf.length * 2)];
-    }
+  /** Hands one value made in {@link #text} ({@code length} bytes) to the generator. */
+  private void value(JsonGenerator g, int length) throws IOException {
+    g.writeRawValue(text.done(length));
   }
 
   /**
@@ -351,17 +375,16 @@ public final class AnalyzerRenderer {
 
   /**
    * Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0,
-   * quoted, into {@link #buf}; returns the length.
+   * quoted, into {@link #text} at {@code at} (what is before it is kept); returns the end.
    */
-  private int intChars(long v, int size, boolean signed) {
-    ensure(48);
-    byte[] c = buf;
-    c[0] = '"';
-    c[1] = '0';
-    c[2] = 'x';
-    int end = 3 + 2 * size;
+  private int intChars(int at, long v, int size, boolean signed) {
+    byte[] c = text.reserve(at, at + 48);
+    c[at] = '"';
+    c[at + 1] = '0';
+    c[at + 2] = 'x';
+    int end = at + 3 + 2 * size;
     long u = v;
-    for (int i = end - 1; i >= 3; i--, u >>>= 4) {
+    for (int i = end - 1; i >= at + 3; i--, u >>>= 4) {
       c[i] = HEX_BYTES[(int) (u & 15)];
     }
     int shift = 64 - 8 * size;
@@ -379,10 +402,9 @@ public final class AnalyzerRenderer {
     return end;
   }
 
-  /** Space-separated lower-case hex pairs, quoted, into {@link #buf}; returns the length. */
+  /** Space-separated lower-case hex pairs, quoted, into {@link #text}; returns the length. */
   private int hexChars(byte[] b, int off, int len) {
-    ensure(len * 3 + 2);
-    byte[] c = buf;
+    byte[] c = text.reserve(0, len * 3 + 2);
     c[0] = '"';
     int p = 1;
     for (int i = 0; i < len; i++) {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -80,6 +81,11 @@ public final class PythonJson {
     }
   }
 
+  /** The Python pretty printer of a generator made here, or null. */
+  static Indent4 indent(JsonGenerator g) {
+    return g.getPrettyPrinter() instanceof Indent4 i ? i : null;
+  }
+
   /** Python's {@code indent=4, separators=(',', ': ')}. */
   static final class Indent4 implements PrettyPrinter {
     private static final SerializedString[] NEWLINES = new SerializedString[64];
@@ -92,6 +98,18 @@ public final class PythonJson {
     }
 
     private int level;
+
+    /** The nesting level: 1 inside the top-level object or list. */
+    int level() {
+      return level;
+    }
+
+    /** A line break and the indentation of {@code level}, as ASCII bytes. */
+    static byte[] newline(int level) {
+      return level < NEWLINES.length
+          ? NEWLINES[level].asUnquotedUTF8()
+          : ("\n" + "    ".repeat(level)).getBytes(StandardCharsets.US_ASCII);
+    }
 
     private void newline(JsonGenerator g) throws IOException {
       if (level < NEWLINES.length) {
