@@ -1,7 +1,6 @@
 package io.vmstate.stream.dump;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SerializedString;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.WireType;
 import io.vmstate.codec.Elements;
@@ -45,18 +44,29 @@ public final class AnalyzerRenderer {
   private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   /**
-   * Value text is built here (ASCII, quotes included) and handed to the generator as it is: one
-   * value, or a whole list of integers with its line breaks and indentation.
+   * A device's JSON text is built here (ASCII, Python's layout) and handed to the generator in
+   * pieces as one raw value; the generator only writes the document around devices.
    */
   private final AsciiText text = new AsciiText();
 
-  /** A list's text is handed over in pieces of about this size. */
-  private static final int PIECE = 4096;
+  /** Text is handed to the generator whenever this much has been built. */
+  private static final int PIECE = 8192;
 
+  private final JsonGenerator g;
   private final PythonJson.Indent4 indent;
 
+  /** The text being built: {@code out[0, at)}, of which none was handed over when {@code fresh}. */
+  private byte[] out;
+
+  private int at;
+  private boolean fresh;
+
   private AnalyzerRenderer(JsonGenerator g) {
+    this.g = g;
     this.indent = PythonJson.indent(g);
+    if (indent == null) {
+      throw new IllegalArgumentException("the generator was not made by PythonJson");
+    }
   }
 
   private static Map<String, Kind> kinds() {
@@ -82,21 +92,24 @@ public final class AnalyzerRenderer {
     return Map.copyOf(m);
   }
 
-  /** Writes the object for one device (or subsection) entry. */
+  /** Writes the object for one device (or subsection) entry to a {@link PythonJson} generator. */
   public static void writeStruct(JsonGenerator g, Map<String, Object> desc, StateRecord rec)
       throws IOException, VmStateDecodeException {
-    new AnalyzerRenderer(g).struct(g, layout(desc), rec);
+    new AnalyzerRenderer(g).write(layout(desc), rec);
   }
 
-  /** A renderer for {@code g}'s output, to print many devices with {@link #write}. */
+  /** A renderer for a {@link PythonJson} generator, to print many devices with {@link #write}. */
   public static AnalyzerRenderer of(JsonGenerator g) {
     return new AnalyzerRenderer(g);
   }
 
   /** Writes the object for one device (or subsection) with a layout made by {@link #layout}. */
-  public void write(JsonGenerator g, Layout layout, StateRecord rec)
-      throws IOException, VmStateDecodeException {
-    struct(g, layout, rec);
+  public void write(Layout layout, StateRecord rec) throws IOException, VmStateDecodeException {
+    out = text.reserve(0, PIECE + 256);
+    at = 0;
+    fresh = true;
+    struct(layout, rec, indent.level());
+    handOver();
   }
 
   /**
@@ -120,7 +133,7 @@ public final class AnalyzerRenderer {
    * One printed member: a single value ({@code count} -1) or a list of {@code count} values; a list
    * from {@code array_len} repeats one element form, a list of index entries has one each.
    */
-  private record Member(SerializedString key, String name, int count, Element[] elements) {
+  private record Member(byte[] key, String name, int count, Element[] elements) {
     Element element(int k) {
       return elements[elements.length == 1 ? 0 : k];
     }
@@ -130,7 +143,7 @@ public final class AnalyzerRenderer {
   private record Element(Kind kind, int size, Layout layout) {}
 
   /** A subsection the entry lists. */
-  private record Sub(SerializedString key, String name, Layout layout) {}
+  private record Sub(byte[] key, String name, Layout layout) {}
 
   /** The layout of one device, struct or subsection entry of a vmdesc. */
   public static Layout layout(Map<String, Object> desc) throws VmStateDecodeException {
@@ -140,7 +153,7 @@ public final class AnalyzerRenderer {
     for (int i = 0; i < fields.size(); ) {
       Map<?, ?> f = entryMap(vmsd, fields.get(i));
       String name = String.valueOf(f.get("name"));
-      SerializedString key = new SerializedString(name);
+      byte[] key = PythonJson.memberName(name);
       if (f.containsKey("array_len")) {
         int n = (int) num(f.get("array_len"));
         members.add(new Member(key, name, Math.max(n, 0), new Element[] {element(vmsd, f)}));
@@ -166,7 +179,7 @@ public final class AnalyzerRenderer {
         @SuppressWarnings("unchecked")
         Map<String, Object> s = (Map<String, Object>) entryMap(vmsd, o);
         String subName = String.valueOf(s.get("vmsd_name"));
-        subs.add(new Sub(new SerializedString(subName), subName, layout(s)));
+        subs.add(new Sub(PythonJson.memberName(subName), subName, layout(s)));
       }
     }
     return new Layout(vmsd, List.copyOf(members), List.copyOf(subs));
@@ -195,24 +208,78 @@ public final class AnalyzerRenderer {
     return m;
   }
 
-  private void struct(JsonGenerator g, Layout layout, StateRecord rec)
+  /** Makes room for {@code n} more bytes, handing what was built over when it is a piece. */
+  private void room(int n) throws IOException {
+    if (at + n > out.length) {
+      if (at >= PIECE) {
+        handOver();
+      }
+      out = text.reserve(at, Math.max(PIECE + 256, at + n));
+    }
+  }
+
+  private void handOver() throws IOException {
+    if (fresh) {
+      g.writeRawValue(text.done(at));
+      fresh = false;
+    } else if (at > 0) {
+      g.writeRaw(text.done(at));
+    }
+    at = 0;
+  }
+
+  private void put(byte[] b) throws IOException {
+    room(b.length);
+    System.arraycopy(b, 0, out, at, b.length);
+    at += b.length;
+  }
+
+  private void put(char c) throws IOException {
+    room(1);
+    out[at++] = (byte) c;
+  }
+
+  /** A line break and the indentation of {@code level}. */
+  private void newline(int level) throws IOException {
+    put(PythonJson.Indent4.newline(level));
+  }
+
+  /** An object whose opening brace is at nesting {@code level} (Python's indent=4 layout). */
+  private void struct(Layout layout, StateRecord rec, int level)
       throws IOException, VmStateDecodeException {
-    g.writeStartObject();
+    if (layout.members.isEmpty() && layout.subsections.isEmpty()) {
+      put('{');
+      put('}');
+      return;
+    }
+    put('{');
+    boolean first = true;
     for (Member m : layout.members) {
-      g.writeFieldName(m.key);
+      memberStart(m.key, first, level + 1);
+      first = false;
       StateValue v = rec.get(m.name);
       if (v == null) {
         throw VmStateDecodeException.corrupt(
             "field '" + layout.vmsd + "/" + m.name + "' is in the vmdesc but was not decoded");
       }
       if (m.count < 0) {
-        value(g, layout.vmsd, m.element(0), m.name, 0, v);
-      } else if (!scalarRun(g, m, v)) {
-        g.writeStartArray();
-        for (int k = 0; k < m.count; k++) {
-          value(g, layout.vmsd, m.element(k), m.name, k, v);
+        value(layout.vmsd, m.element(0), m.name, 0, v, level + 1);
+      } else if (m.count == 0) {
+        put('[');
+        put(']');
+      } else {
+        put('[');
+        if (!integerRun(m, v, level + 2)) {
+          for (int k = 0; k < m.count; k++) {
+            if (k > 0) {
+              put(',');
+            }
+            newline(level + 2);
+            value(layout.vmsd, m.element(k), m.name, k, v, level + 2);
+          }
         }
-        g.writeEndArray();
+        newline(level + 1);
+        put(']');
       }
     }
     for (Sub s : layout.subsections) {
@@ -221,17 +288,31 @@ public final class AnalyzerRenderer {
         throw VmStateDecodeException.corrupt(
             "subsection '" + s.name + "' listed in the vmdesc was not decoded");
       }
-      g.writeFieldName(s.key);
-      struct(g, s.layout, sub);
+      memberStart(s.key, first, level + 1);
+      first = false;
+      struct(s.layout, sub, level + 1);
     }
-    g.writeEndObject();
+    newline(level);
+    put('}');
+  }
+
+  /** {@code ,} (unless first), a new line at {@code level}, the quoted name and {@code ": "}. */
+  private void memberStart(byte[] key, boolean first, int level) throws IOException {
+    if (!first) {
+      put(',');
+    }
+    newline(level);
+    put(key);
+    put(':');
+    put(' ');
   }
 
   /**
-   * Prints a whole {@code array_len} list of integers from a decoded array in one loop (the bulk of
-   * a CPU's registers); false, having written nothing, when the member is not one.
+   * The values of an {@code array_len} list of integers from a decoded array, one loop (the bulk of
+   * a CPU's registers), each on a new line at {@code level}; false, having written nothing, when
+   * the member is not one.
    */
-  private boolean scalarRun(JsonGenerator g, Member m, StateValue v) throws IOException {
+  private boolean integerRun(Member m, StateValue v, int level) throws IOException {
     Element e = m.elements[0];
     if (m.elements.length != 1
         || (e.kind != Kind.SIGNED && e.kind != Kind.UNSIGNED)
@@ -248,53 +329,21 @@ public final class AnalyzerRenderer {
     }
     Object values = a.values();
     boolean signed = e.kind == Kind.SIGNED;
-    if (indent == null || m.count == 0) {
-      g.writeStartArray();
-      for (int k = 0; k < m.count; k++) {
-        value(g, intChars(0, mask(el.bits(values, k), e.size), e.size, signed));
-      }
-      g.writeEndArray();
-      return true;
-    }
-    // Python's layout of a list, written here instead of value by value through the generator:
-    // "[", then each value on its own line one level deeper, ",\n" between, "\n]" at this level.
-    byte[] inner = PythonJson.Indent4.newline(indent.level() + 1);
-    byte[] outer = PythonJson.Indent4.newline(indent.level());
-    boolean first = true;
-    int p = 0;
-    byte[] c = text.reserve(0, PIECE + 64);
-    c[p++] = '[';
+    byte[] nl = PythonJson.Indent4.newline(level);
     for (int k = 0; k < m.count; k++) {
-      if (p > PIECE) {
-        piece(g, p, first);
-        first = false;
-        p = 0;
-      }
-      c = text.reserve(p, p + inner.length + 48);
+      room(nl.length + 48);
       if (k > 0) {
-        c[p++] = ',';
+        out[at++] = ',';
       }
-      System.arraycopy(inner, 0, c, p, inner.length);
-      p = intChars(p + inner.length, mask(el.bits(values, k), e.size), e.size, signed);
+      System.arraycopy(nl, 0, out, at, nl.length);
+      at += nl.length;
+      integer(mask(el.bits(values, k), e.size), e.size, signed);
     }
-    c = text.reserve(p, p + outer.length + 1);
-    System.arraycopy(outer, 0, c, p, outer.length);
-    p += outer.length;
-    c[p++] = ']';
-    piece(g, p, first);
     return true;
   }
 
-  /** Hands {@code text[0, length)} to the generator: the start of a value, or more of one. */
-  private void piece(JsonGenerator g, int length, boolean startsValue) throws IOException {
-    if (startsValue) {
-      g.writeRawValue(text.done(length));
-    } else {
-      g.writeRaw(text.done(length));
-    }
-  }
-
-  private void value(JsonGenerator g, String owner, Element e, String name, int idx, StateValue v)
+  /** One value; a struct's braces are at nesting {@code level}. */
+  private void value(String owner, Element e, String name, int idx, StateValue v, int level)
       throws IOException, VmStateDecodeException {
     Kind kind = e.kind;
     if (kind == Kind.STRUCT) {
@@ -306,7 +355,7 @@ public final class AnalyzerRenderer {
       } else {
         throw shape(owner, name, v);
       }
-      struct(g, e.layout, child);
+      struct(e.layout, child, level);
       return;
     }
     int size = e.size;
@@ -314,9 +363,10 @@ public final class AnalyzerRenderer {
     if (size >= 1 && size <= 8 && kind != Kind.HEX && !bitmap) {
       long bits = smallBits(owner, name, v, idx, size);
       if (kind == Kind.BOOL) {
-        g.writeBoolean((bits >>> (8 * (size - 1)) & 0xff) != 0);
+        put((bits >>> (8 * (size - 1)) & 0xff) != 0 ? TRUE : FALSE);
       } else {
-        value(g, intChars(0, bits, size, kind == Kind.SIGNED));
+        room(48);
+        integer(bits, size, kind == Kind.SIGNED);
       }
       return;
     }
@@ -325,23 +375,21 @@ public final class AnalyzerRenderer {
       if ((long) (idx + 1) * size > all.length) {
         throw shape(owner, name, v);
       }
-      value(g, hexChars(all, idx * size, size));
+      hex(all, idx * size, size);
       return;
     }
     byte[] b = bytesOf(owner, name, v, idx, size);
     if (kind == Kind.BOOL) {
-      g.writeBoolean(b.length > 0 && b[0] != 0);
+      put(b.length > 0 && b[0] != 0 ? TRUE : FALSE);
     } else if (kind == Kind.HEX) {
-      value(g, hexChars(b, 0, b.length));
+      hex(b, 0, b.length);
     } else {
-      g.writeString(intText(b, kind == Kind.SIGNED));
+      put(('"' + intText(b, kind == Kind.SIGNED) + '"').getBytes(StandardCharsets.US_ASCII));
     }
   }
 
-  /** Hands one value made in {@link #text} ({@code length} bytes) to the generator. */
-  private void value(JsonGenerator g, int length) throws IOException {
-    g.writeRawValue(text.done(length));
-  }
+  private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
 
   /**
    * The {@code size} (1..8) wire bytes of element {@code idx} of a scalar, non-bitmap array or byte
@@ -374,17 +422,18 @@ public final class AnalyzerRenderer {
   }
 
   /**
-   * Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0,
-   * quoted, into {@link #text} at {@code at} (what is before it is kept); returns the end.
+   * Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0, quoted
+   * (at most 48 bytes, for which the caller made room).
    */
-  private int intChars(int at, long v, int size, boolean signed) {
-    byte[] c = text.reserve(at, at + 48);
-    c[at] = '"';
-    c[at + 1] = '0';
-    c[at + 2] = 'x';
-    int end = at + 3 + 2 * size;
+  private void integer(long v, int size, boolean signed) {
+    byte[] c = out;
+    int p = at;
+    c[p] = '"';
+    c[p + 1] = '0';
+    c[p + 2] = 'x';
+    int end = p + 3 + 2 * size;
     long u = v;
-    for (int i = end - 1; i >= at + 3; i--, u >>>= 4) {
+    for (int i = end - 1; i >= p + 3; i--, u >>>= 4) {
       c[i] = HEX_BYTES[(int) (u & 15)];
     }
     int shift = 64 - 8 * size;
@@ -399,14 +448,15 @@ public final class AnalyzerRenderer {
       c[end++] = ')';
     }
     c[end++] = '"';
-    return end;
+    at = end;
   }
 
-  /** Space-separated lower-case hex pairs, quoted, into {@link #text}; returns the length. */
-  private int hexChars(byte[] b, int off, int len) {
-    byte[] c = text.reserve(0, len * 3 + 2);
-    c[0] = '"';
-    int p = 1;
+  /** Space-separated lower-case hex pairs, quoted. */
+  private void hex(byte[] b, int off, int len) throws IOException {
+    room(len * 3 + 2);
+    byte[] c = out;
+    int p = at;
+    c[p++] = '"';
     for (int i = 0; i < len; i++) {
       int v = b[off + i] & 0xff;
       if (i > 0) {
@@ -416,7 +466,7 @@ public final class AnalyzerRenderer {
       c[p++] = HEX_BYTES[v & 15];
     }
     c[p++] = '"';
-    return p;
+    at = p;
   }
 
   /** Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0. */

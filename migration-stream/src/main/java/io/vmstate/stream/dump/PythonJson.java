@@ -81,6 +81,20 @@ public final class PythonJson {
     }
   }
 
+  /**
+   * A member name as this module's generators write it: quoted, with Python's ensure_ascii escapes
+   * (made by a generator, so it is the same text).
+   */
+  static byte[] memberName(String name) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(name.length() + 2);
+    try (JsonGenerator g = generator(b)) {
+      g.writeString(name);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return b.toByteArray();
+  }
+
   /** The Python pretty printer of a generator made here, or null. */
   static Indent4 indent(JsonGenerator g) {
     return g.getPrettyPrinter() instanceof Indent4 i ? i : null;

@@ -156,7 +156,7 @@ public final class StateDump {
         () -> {
           g.writeFieldName(key);
           try {
-            renderer.write(g, printed, rec);
+            renderer.write(printed, rec);
           } catch (VmStateException x) {
             throw x.atOffset(s.bodyOffset()).inSection(s.section());
           }
