@@ -49,8 +49,11 @@ public final class AnalyzerRenderer {
    */
   private final AsciiText text = new AsciiText();
 
-  /** Text is handed to the generator whenever this much has been built. */
-  private static final int PIECE = 8192;
+  /**
+   * Text is handed to the generator whenever this much has been built: small enough that it
+   * usually fits what is left of jackson's 8000-byte output buffer (else jackson copies it).
+   */
+  private static final int PIECE = 1024;
 
   private final JsonGenerator g;
   private final PythonJson.Indent4 indent;
@@ -105,7 +108,7 @@ public final class AnalyzerRenderer {
 
   /** Writes the object for one device (or subsection) with a layout made by {@link #layout}. */
   public void write(Layout layout, StateRecord rec) throws IOException, VmStateDecodeException {
-    out = text.reserve(0, PIECE + 256);
+    out = text.reserve(0, 2 * PIECE);
     at = 0;
     fresh = true;
     struct(layout, rec, indent.level());
@@ -214,7 +217,7 @@ public final class AnalyzerRenderer {
       if (at >= PIECE) {
         handOver();
       }
-      out = text.reserve(at, Math.max(PIECE + 256, at + n));
+      out = text.reserve(at, Math.max(2 * PIECE, at + n));
     }
   }
 
