@@ -50,6 +50,26 @@ public final class WireInput {
     return new WireInput(null, data, 0, data.length, 0);
   }
 
+  /**
+   * Reads {@code len} bytes of {@code data} from {@code off}; the first byte is at stream position
+   * {@code position} (for inputs that are a piece of a longer stream, so offsets in errors are the
+   * stream's).
+   */
+  public static WireInput of(byte[] data, int off, int len, long position) {
+    WireInput in = of(data, off, len);
+    in.base = position - off;
+    return in;
+  }
+
+  /**
+   * Reads {@code in} through a window of {@code window} bytes; positions start at {@code position}.
+   */
+  public static WireInput of(InputStream in, int window, long position) {
+    WireInput w = of(in, window);
+    w.base = position;
+    return w;
+  }
+
   /** Reads {@code len} bytes of {@code data} from {@code off}; positions start at 0. */
   public static WireInput of(byte[] data, int off, int len) {
     if (off < 0 || len < 0 || off + len > data.length) {
