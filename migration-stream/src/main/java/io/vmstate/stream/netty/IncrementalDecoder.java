@@ -25,12 +25,15 @@ import java.nio.file.Path;
  * files: no second parser of the format.
  *
  * <p>Bytes that are not RAM page contents are gathered in a small window and handed to the reader
- * as a {@link WireInput} that starts at their stream offset. An item (a header, a RAM record, a
- * device section body, a footer) that the window cuts short fails with a truncation; the reader is
- * rolled back to the item's start ({@link MigrationStreamReader#reset}) and the item is read again
- * once at least twice as many bytes are in, so even a large device section costs linear time. A RAM
- * {@code PAGE} record is read up to its header; its page bytes are then skipped where they lie in
- * the received buffers, never copied. Any error other than a truncation is final at once; a
+ * as a {@link WireInput#prefix} that starts at their stream offset (a look-ahead past the bytes in,
+ * e.g. for an optional subsection, is a truncation, not the end of the section). An item (a header,
+ * a RAM record, a device section body, a footer) that the window cuts short fails with a
+ * truncation; the reader is rolled back to the item's start ({@link MigrationStreamReader#reset})
+ * and the item is read again once at least twice as many bytes are in (so a large device section
+ * arriving in small pieces costs linear time), or at the end of the next received buffer (so an
+ * item is decoded when the buffer that completes it arrives, at the cost of one retry per buffer).
+ * A RAM {@code PAGE} record is read up to its header; its page bytes are then skipped where they
+ * lie in the received buffers, never copied. Any error other than a truncation is final at once; a
  * truncation is final when the stream ended ({@link #finish()}).
  *
  * <p>A device section is decoded as soon as its bytes are in if {@link Sections#device} can decode
@@ -82,6 +85,7 @@ final class IncrementalDecoder {
   private int winLen;
   private long winPos;
   private int want = FIRST_TRY;
+  private int tried;
   private long skip;
   private boolean inRam;
   private SectionRef ramSection;
@@ -109,7 +113,7 @@ final class IncrementalDecoder {
     return received;
   }
 
-  /** Whether the stream has been decoded to its end. */
+  /** Whether the stream has been decoded to its end (its vmdesc trailer, or the end of input). */
   boolean done() {
     return done;
   }
@@ -144,6 +148,10 @@ final class IncrementalDecoder {
       if (winLen >= want) {
         parse(false);
       }
+    }
+    if (deferredAt < 0 && winLen > tried) {
+      // the buffer ended inside an item: try it with what is in, once per buffer
+      parse(false);
     }
   }
 
@@ -205,7 +213,10 @@ final class IncrementalDecoder {
 
   private void parse(boolean last) throws VmStateException {
     while (deferredAt < 0 && (winLen > 0 || (last && !done))) {
-      WireInput in = WireInput.of(window, 0, winLen, winPos);
+      WireInput in =
+          last
+              ? WireInput.of(window, 0, winLen, winPos)
+              : WireInput.prefix(window, 0, winLen, winPos);
       reader.resume(in);
       MigrationStreamReader.Mark mark = reader.mark();
       boolean wasInRam = inRam;
@@ -227,6 +238,7 @@ final class IncrementalDecoder {
         }
         reader.reset(mark);
         inRam = wasInRam;
+        tried = winLen;
         if (winLen >= maxItem) {
           if (canDefer) {
             deferredAt = winPos;
@@ -251,6 +263,7 @@ final class IncrementalDecoder {
         }
       }
       want = FIRST_TRY;
+      tried = 0;
       if (winLen == 0 && window.length > SMALL_WINDOW) {
         window = new byte[SMALL_WINDOW];
       }
@@ -291,8 +304,8 @@ final class IncrementalDecoder {
       return true;
     }
     StreamEvent e = reader.next();
-    if (e == null) {
-      done = true;
+    if (e == null || e instanceof StreamEvent.VmDescription) {
+      done = true; // bytes after the trailer still fail: the reader refuses them
     } else if (e instanceof StreamEvent.Section s) {
       if (s.isRam()) {
         inRam = true;
