@@ -64,7 +64,10 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
         failDirect(ctx, MigrationTransportException.localIo("starting the reception", e));
         return;
       }
-      ctx.read();
+      // Every buffer is consumed before the next read, on this thread: the consumption itself is
+      // the backpressure, so the channel may read on its own. With AUTO_READ off, Netty reads one
+      // buffer per read() and waits in epoll again before the next one.
+      ctx.channel().config().setAutoRead(true);
       ctx.fireChannelActive();
       return;
     }
@@ -141,7 +144,6 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
       if (!directEnded) {
         session.progress(direct.bytes(), 0);
         options.progress().onProgress(session, direct.bytes(), 0);
-        ctx.read();
       }
     } else if (pipe.readMore()) {
       ctx.read();
