@@ -78,7 +78,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    ctx.read();
+    ctx.channel().config().setAutoRead(true);
     ctx.fireChannelActive();
   }
 
@@ -145,8 +145,8 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
         session.progress(direct.bytes(), 0);
         options.progress().onProgress(session, direct.bytes(), 0);
       }
-    } else if (pipe.readMore()) {
-      ctx.read();
+    } else if (!pipe.readMore()) {
+      ctx.channel().config().setAutoRead(false);
     }
   }
 
