@@ -204,6 +204,16 @@ class IncrementalDecoderTest {
 
   /** Feeds {@code data} through a raw receive pipeline in buffers of {@code piece} bytes. */
   private static MigrationSession receive(RawStreamSink sink, byte[] data, int piece, int upTo) {
+    return receive(sink, data, piece, upTo, s -> {});
+  }
+
+  /** The same; {@code beforeClose} sees the session once every byte was fed. */
+  private static MigrationSession receive(
+      RawStreamSink sink,
+      byte[] data,
+      int piece,
+      int upTo,
+      java.util.function.Consumer<MigrationSession> beforeClose) {
     EmbeddedChannel ch = new EmbeddedChannel();
     MigrationSession session = new MigrationSession(ch);
     ch.pipeline()
@@ -215,6 +225,7 @@ class IncrementalDecoderTest {
       b.writeBytes(data, i, n);
       ch.writeInbound(b);
     }
+    beforeClose.accept(session);
     ch.close();
     ch.finishAndReleaseAll();
     return session;
@@ -223,12 +234,15 @@ class IncrementalDecoderTest {
   @Test
   void registryLoadsThroughAChannelOneByteAtATime() throws Exception {
     RamStreams.Vm dst = RamStreams.vm();
+    AtomicInteger progressed = new AtomicInteger(-1);
     MigrationSession s =
         receive(
             RegistryTarget.rawSink(dst.registry(), DeviceRegistry.LoadOptions.DEFAULT),
             stream,
             1,
-            stream.length);
+            stream.length,
+            session -> progressed.set(session.sections()));
+    assertEquals(2, progressed.get(), "both sections reported while the stream arrived");
     MigrationResult r = s.await(Duration.ofSeconds(10));
     assertEquals(stream.length, r.bytes());
     assertEquals(2, r.sections());
