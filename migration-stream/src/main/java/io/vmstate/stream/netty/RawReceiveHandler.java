@@ -142,8 +142,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (pipe == null) {
       if (!directEnded) {
-        session.progress(direct.bytes(), 0);
-        options.progress().onProgress(session, direct.bytes(), 0);
+        report(sections.get(), direct.bytes());
       }
     } else if (!pipe.readMore()) {
       ctx.channel().config().setAutoRead(false);
@@ -190,7 +189,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   /** Decoder thread: the peer closed cleanly; finish decoding, check and keep the result. */
   private void completeDirect(EventLoopSink.Reception r) {
     try {
-      session.progress(r.bytes(), 0);
+      session.progress(r.bytes(), sections.get());
       r.complete();
       report(sections.get(), r.bytes());
       session.succeed();
