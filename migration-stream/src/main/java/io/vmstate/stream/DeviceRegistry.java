@@ -2,6 +2,7 @@ package io.vmstate.stream;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
 
 import io.vmstate.api.ArrayField;
 import io.vmstate.api.BufferField;
@@ -223,51 +224,104 @@ public final class DeviceRegistry {
   /** Loads a whole stream; nothing is applied unless all of it decoded. */
   public LoadResult load(MigrationStreamReader reader, LoadOptions options)
       throws VmStateException {
-    List<Runnable> commits = new ArrayList<>();
-    List<Device<?>> deferred = new ArrayList<>();
-    List<byte[]> deferredBytes = new ArrayList<>();
-    List<Integer> deferredVersions = new ArrayList<>();
-    Map<SectionRef, StateRecord> unknown = new LinkedHashMap<>();
-    MachineConfiguration received = null;
-    int loaded = 0;
+    Loading loading = loading(options);
     for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
       if (e instanceof StreamEvent.Configuration c) {
-        received = c.configuration();
-        if (options.checkConfiguration()) {
-          checkConfiguration(received, c.offset());
-        }
+        loading.configuration(c);
       } else if (e instanceof StreamEvent.Section s) {
         if (s.isRam()) {
           reader.readRam(options.ram());
-          continue;
+        } else if (!loading.section(reader, s)) {
+          throw loading.unknownSection(s);
         }
-        Device<?> d = find(s.section().idstr(), s.section().instanceId());
-        if (d == null) {
-          if (!options.decodeUnknown() || reader.vmdesc() == null) {
-            throw (VmStateDecodeException)
-                VmStateDecodeException.corrupt(
-                        String.format(
-                            "Unknown savevm section or instance '%s' %d. Make sure that your"
-                                + " current VM setup matches your saved VM setup, including any"
-                                + " hotplugged devices",
-                            s.section().idstr(), s.section().instanceId()))
-                    .atOffset(s.offset())
-                    .inSection(s.section());
-          }
-          unknown.put(s.section(), reader.readDeviceGeneric());
-          continue;
-        }
-        loaded++;
-        stage(reader, s, d, options, commits, deferred, deferredBytes, deferredVersions);
       }
     }
-    for (Runnable r : commits) {
-      r.run();
+    return loading.commit();
+  }
+
+  /**
+   * A load driven by its caller, one item at a time ({@link #load} drives one from a reader; a push
+   * parser drives one as the stream arrives). RAM section bodies are the caller's. Nothing is
+   * applied before {@link #commit}.
+   */
+  public Loading loading(LoadOptions options) {
+    return new Loading(checkNotNull(options, "options"));
+  }
+
+  /** See {@link #loading}. */
+  public final class Loading {
+    private final LoadOptions options;
+    private final List<Runnable> commits = new ArrayList<>();
+    private final List<Device<?>> deferred = new ArrayList<>();
+    private final List<byte[]> deferredBytes = new ArrayList<>();
+    private final List<Integer> deferredVersions = new ArrayList<>();
+    private final Map<SectionRef, StateRecord> unknown = new LinkedHashMap<>();
+    private MachineConfiguration received;
+    private int loaded;
+    private boolean committed;
+
+    private Loading(LoadOptions options) {
+      this.options = options;
     }
-    for (int i = 0; i < deferred.size(); i++) {
-      applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
+
+    /** The stream's configuration section (checked unless the options say not to). */
+    public void configuration(StreamEvent.Configuration c) throws VmStateException {
+      if (options.checkConfiguration()) {
+        checkConfiguration(c.configuration(), c.offset());
+      }
+      received = c.configuration();
     }
-    return new LoadResult(received, unknown, loaded);
+
+    /**
+     * Stages the body of device section {@code s} (not RAM), read from {@code reader} right after
+     * its header event. Returns false, having read nothing, when the section belongs to no
+     * registered device and {@link LoadOptions#decodeUnknown} asks for it to be decoded, but the
+     * reader has no vmdesc (yet); fails when it belongs to none and the options do not.
+     */
+    public boolean section(MigrationStreamReader reader, StreamEvent.Section s)
+        throws VmStateException {
+      checkState(!committed, "this load was committed");
+      Device<?> d = find(s.section().idstr(), s.section().instanceId());
+      if (d == null) {
+        if (!options.decodeUnknown()) {
+          throw unknownSection(s);
+        }
+        if (reader.vmdesc() == null) {
+          return false;
+        }
+        unknown.put(s.section(), reader.readDeviceGeneric());
+        return true;
+      }
+      stage(reader, s, d, options, commits, deferred, deferredBytes, deferredVersions);
+      loaded++;
+      return true;
+    }
+
+    /** QEMU's error for a section of no registered device. */
+    public VmStateDecodeException unknownSection(StreamEvent.Section s) {
+      return (VmStateDecodeException)
+          VmStateDecodeException.corrupt(
+                  String.format(
+                      "Unknown savevm section or instance '%s' %d. Make sure that your"
+                          + " current VM setup matches your saved VM setup, including any"
+                          + " hotplugged devices",
+                      s.section().idstr(), s.section().instanceId()))
+              .atOffset(s.offset())
+              .inSection(s.section());
+    }
+
+    /** Applies every staged device (once the whole stream decoded). */
+    public LoadResult commit() throws VmStateException {
+      checkState(!committed, "this load was committed");
+      committed = true;
+      for (Runnable r : commits) {
+        r.run();
+      }
+      for (int i = 0; i < deferred.size(); i++) {
+        applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
+      }
+      return new LoadResult(received, unknown, loaded);
+    }
   }
 
   private static <T> void applyBytes(Device<T> d, byte[] bytes, int version)

@@ -46,7 +46,7 @@ public final class MigrationStreamReader {
     DONE
   }
 
-  private final WireInput in;
+  private WireInput in;
   private final ReaderOptions options;
   private final VmStateCodec codec;
   private final Map<Integer, StreamEvent.Section> starts = new HashMap<>();
@@ -68,6 +68,60 @@ public final class MigrationStreamReader {
 
   public MigrationStreamReader(WireInput in) {
     this(in, ReaderOptions.DEFAULT);
+  }
+
+  /**
+   * Where the reader stands between two items, for push parsing: {@link #reset} rolls the reader
+   * back to it after an item was cut short by the end of the bytes received so far.
+   */
+  public static final class Mark {
+    private final State state;
+    private final StreamEvent.Section pending;
+    private final boolean bodyConsumed;
+    private final long packageEnd;
+
+    private Mark(State state, StreamEvent.Section pending, boolean bodyConsumed, long packageEnd) {
+      this.state = state;
+      this.pending = pending;
+      this.bodyConsumed = bodyConsumed;
+      this.packageEnd = packageEnd;
+    }
+  }
+
+  /** The reader's state before the next item (see {@link Mark}). */
+  public Mark mark() {
+    return new Mark(state, pending, bodyConsumed, packageEnd);
+  }
+
+  /**
+   * Rolls back to {@code m} after the item read since was cut short ({@link
+   * VmStateDecodeException#isTruncation()}); the next read must start at the byte where that item
+   * started (see {@link #resume}). What the reader keeps across items (section starts,
+   * configuration, RAM block list, vmdesc) is only changed once an item was read completely, so
+   * nothing else needs undoing.
+   */
+  public void reset(Mark m) {
+    state = m.state;
+    pending = m.pending;
+    bodyConsumed = m.bodyConsumed;
+    packageEnd = m.packageEnd;
+  }
+
+  /**
+   * Continues on {@code next}, whose position must be the stream offset of the next byte to read:
+   * push parsing hands the reader each piece of the stream as it arrives ({@link
+   * WireInput#of(byte[], int, int, long)}).
+   */
+  public void resume(WireInput next) {
+    this.in = checkNotNull(next, "input");
+  }
+
+  /**
+   * Uses {@code v} for device sections without a description from now on: a push parser finds a
+   * real QEMU stream's vmdesc only after the last section, when the whole stream has arrived.
+   */
+  public void useVmdesc(Vmdesc v) {
+    this.vmdesc = checkNotNull(v, "vmdesc");
   }
 
   /** The underlying input (its position is the reader's). */
@@ -373,20 +427,44 @@ public final class MigrationStreamReader {
   public void readRam(RamSink sink) throws VmStateException {
     StreamEvent.Section s = body();
     try {
-      if (s.section().versionId() != RamSection.VERSION) {
-        throw VmStateDecodeException.corrupt(
-            "Unknown RAM version " + s.section().versionId() + " (expected 4)");
-      }
-      if (ram == null) {
-        boolean ignoreShared =
-            configuration != null
-                && configuration.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
-        ram = new RamSection(pageSize(), ignoreShared);
-      }
-      ram.read(in, sink);
+      ramSection(s).read(in, sink);
     } catch (VmStateException e) {
       throw e.atOffset(in.position()).inSection(s.section());
     }
+  }
+
+  /**
+   * Reads one record of the pending RAM section body (push parsing; {@link RamSection#readRecord}):
+   * after a {@link RamSection.Record#PAGE} the caller consumes the {@code ram().pageSize()} page
+   * bytes; after {@link RamSection.Record#EOS} the body is consumed and {@link #next()} reads the
+   * footer.
+   */
+  public RamSection.Record readRamRecord(RamSink sink) throws VmStateException {
+    StreamEvent.Section s = pending;
+    checkState(s != null && !bodyConsumed, "no section body to read here");
+    try {
+      RamSection.Record r = ramSection(s).readRecord(in, sink);
+      if (r == RamSection.Record.EOS) {
+        bodyConsumed = true;
+      }
+      return r;
+    } catch (VmStateException e) {
+      throw e.atOffset(in.position()).inSection(s.section());
+    }
+  }
+
+  private RamSection ramSection(StreamEvent.Section s) throws VmStateException {
+    if (s.section().versionId() != RamSection.VERSION) {
+      throw VmStateDecodeException.corrupt(
+          "Unknown RAM version " + s.section().versionId() + " (expected 4)");
+    }
+    if (ram == null) {
+      boolean ignoreShared =
+          configuration != null
+              && configuration.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
+      ram = new RamSection(pageSize(), ignoreShared);
+    }
+    return ram;
   }
 
   /** The RAM state (block list) once a RAM section was read, else null. */

@@ -7,8 +7,18 @@ package io.vmstate.api;
 public class VmStateDecodeException extends VmStateException {
   private static final long serialVersionUID = 1L;
 
+  private boolean truncation;
+
   protected VmStateDecodeException(String reason, Throwable cause) {
     super(reason, cause);
+  }
+
+  /**
+   * Whether this is {@link #truncated}: the input ended inside an item. A push parser that decodes
+   * a stream as it arrives retries the item once more bytes are in; any other error is final.
+   */
+  public boolean isTruncation() {
+    return truncation;
   }
 
   /** The stream ended inside an item that needs {@code needed} more bytes. */
@@ -21,7 +31,13 @@ public class VmStateDecodeException extends VmStateException {
                     + (needed == 1 ? "" : "s")
                     + "; the input ended early or a length earlier in the stream is wrong",
                 null)
+            .markTruncation()
             .atOffset(offset);
+  }
+
+  private VmStateDecodeException markTruncation() {
+    truncation = true;
+    return this;
   }
 
   /** A byte sequence that cannot be what the format says is there. */

@@ -35,6 +35,7 @@ public final class WireInput {
   private int limit;
   private long base;
   private boolean sourceDone;
+  private boolean prefix;
 
   private WireInput(InputStream source, byte[] buf, int pos, int limit, long base) {
     this.source = source;
@@ -48,6 +49,40 @@ public final class WireInput {
   /** Reads all of {@code data}; positions start at 0. */
   public static WireInput of(byte[] data) {
     return new WireInput(null, data, 0, data.length, 0);
+  }
+
+  /**
+   * Reads {@code len} bytes of {@code data} from {@code off}; the first byte is at stream position
+   * {@code position} (for inputs that are a piece of a longer stream, so offsets in errors are the
+   * stream's).
+   */
+  public static WireInput of(byte[] data, int off, int len, long position) {
+    WireInput in = of(data, off, len);
+    in.base = position - off;
+    return in;
+  }
+
+  /**
+   * Reads {@code in} through a window of {@code window} bytes; positions start at {@code position}.
+   */
+  public static WireInput of(InputStream in, int window, long position) {
+    WireInput w = of(in, window);
+    w.base = position;
+    return w;
+  }
+
+  /**
+   * Reads {@code len} bytes of {@code data} from {@code off}, the first at stream position {@code
+   * position}, as a prefix of a stream that goes on: reading or looking ahead past its end (also
+   * {@link #fill}, {@link #peekU8}, {@link #atEnd}) throws {@link VmStateDecodeException#truncated}
+   * instead of reporting the end of the stream, so an item that may end there (optional
+   * subsections, the trailer) is not taken as complete. For push parsing, which reads an item again
+   * once more bytes arrived.
+   */
+  public static WireInput prefix(byte[] data, int off, int len, long position) {
+    WireInput in = of(data, off, len, position);
+    in.prefix = true;
+    return in;
   }
 
   /** Reads {@code len} bytes of {@code data} from {@code off}; positions start at 0. */
@@ -80,6 +115,9 @@ public final class WireInput {
   public int fill(int n) throws VmStateDecodeException {
     int have = limit - pos;
     if (have >= n || sourceDone) {
+      if (have < n && prefix) {
+        throw VmStateDecodeException.truncated(position(), n - have);
+      }
       return Math.min(have, n);
     }
     if (pos > 0) {

@@ -1,9 +1,13 @@
 package io.vmstate.bench.netty;
 
+import io.vmstate.api.VmStateException;
+import io.vmstate.stream.DeviceRegistry;
 import io.vmstate.stream.netty.MigrationDestination;
 import io.vmstate.stream.netty.MigrationSession;
 import io.vmstate.stream.netty.MigrationSource;
+import io.vmstate.stream.netty.QemuStreamSink;
 import io.vmstate.stream.netty.RawStreamSink;
+import io.vmstate.stream.netty.RegistryTarget;
 import io.vmstate.stream.netty.TransportOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,10 +35,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One 1 GiB raw migration stream over loopback: the Netty transport (producer thread writing into
- * the channel, destination feeding a bounded pipe read by a decoder thread) against a plain
- * blocking socket copy with the same 1 MiB writes and 64 KiB reads, in the same run. Throughput = 1
- * GiB / time per operation.
+ * One 1 GiB raw migration stream over loopback ({@link QemuFormatStream}: a well-formed QEMU
+ * stream, 262144 4 KiB RAM pages, device sections, EOF, vmdesc), through the Netty transport and
+ * through a plain blocking socket copy of the same bytes with the same 1 MiB writes and 64 KiB
+ * reads, in the same run. Throughput = stream size / time per operation.
+ *
+ * <p>Pairs: {@link #nettyDecodeToFile} ({@code vmstate receive}: written to a file and decoded as
+ * it arrives) and {@link #nettyToFile} (written only) against {@link #plainSocketToFile}; {@link
+ * #nettyDecodeToRegistry} ({@code RegistryTarget.rawSink}: decoded as it arrives and loaded into a
+ * registry) and {@link #netty} (an {@code InputStream} sink on a decoder thread that only drains)
+ * against {@link #plainSocket}; {@link #nettyFile} ({@code vmstate send FILE}) against {@link
+ * #plainSocketFile}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -46,14 +57,7 @@ import org.openjdk.jmh.annotations.Warmup;
     jvmArgsAppend = {"-Xmx1g"})
 public class RawThroughputBenchmark {
   static final int BLOCK = 1 << 20;
-  static final int BLOCKS = 1024;
-  static final byte[] DATA = new byte[BLOCK];
-
-  static {
-    for (int i = 0; i < BLOCK; i++) {
-      DATA[i] = (byte) (i * 7);
-    }
-  }
+  static QemuFormatStream stream;
 
   private MigrationDestination dest;
   private MigrationSource source;
@@ -63,9 +67,12 @@ public class RawThroughputBenchmark {
   private java.nio.file.Path file;
   private java.nio.file.Path received;
   private SocketAddress nettyToFileAt;
+  private SocketAddress decodeToFileAt;
+  private SocketAddress decodeToRegistryAt;
 
   @Setup(Level.Trial)
-  public void setUp() throws IOException {
+  public void setUp() throws IOException, VmStateException {
+    stream = new QemuFormatStream();
     TransportOptions o = TransportOptions.defaults();
     dest = MigrationDestination.create(o);
     source = MigrationSource.create(o);
@@ -83,6 +90,21 @@ public class RawThroughputBenchmark {
             s -> {
               incoming.add(s);
               return RawStreamSink.toFile(received);
+            });
+    decodeToFileAt =
+        dest.listenRaw(
+            new InetSocketAddress("127.0.0.1", 0),
+            s -> {
+              incoming.add(s);
+              return QemuStreamSink.toFile(received);
+            });
+    decodeToRegistryAt =
+        dest.listenRaw(
+            new InetSocketAddress("127.0.0.1", 0),
+            s -> {
+              incoming.add(s);
+              return RegistryTarget.rawSink(
+                  QemuFormatStream.registry(), DeviceRegistry.LoadOptions.DEFAULT);
             });
     plain = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
     file = java.nio.file.Files.createTempFile("vmstate-bench-", ".bin");
@@ -110,9 +132,7 @@ public class RawThroughputBenchmark {
   }
 
   static void produce(OutputStream out) throws IOException {
-    for (int i = 0; i < BLOCKS; i++) {
-      out.write(DATA);
-    }
+    stream.writeTo(out);
   }
 
   @Benchmark
@@ -140,6 +160,63 @@ public class RawThroughputBenchmark {
     MigrationSession d = incoming.poll(1, TimeUnit.MINUTES);
     d.await(Duration.ofMinutes(5));
     return java.nio.file.Files.size(received);
+  }
+
+  /**
+   * {@code vmstate receive}'s path: written to a file and decoded as it arrives on the event loop
+   * (header, configuration, every RAM record with its page bytes skipped in place); the device
+   * sections after RAM wait for the vmdesc and are decoded from the file at the end.
+   */
+  @Benchmark
+  public long nettyDecodeToFile() throws Exception {
+    MigrationSession s = source.sendRaw(decodeToFileAt, RawThroughputBenchmark::produce);
+    s.await(Duration.ofMinutes(5));
+    MigrationSession d = incoming.poll(1, TimeUnit.MINUTES);
+    return checked(d.await(Duration.ofMinutes(5)).bytes());
+  }
+
+  /**
+   * {@code RegistryTarget.rawSink}: decoded as it arrives on the event loop and loaded into a
+   * registry (GICv3 + ITS), committed at the end; no file, no decoder thread.
+   */
+  @Benchmark
+  public long nettyDecodeToRegistry() throws Exception {
+    MigrationSession s = source.sendRaw(decodeToRegistryAt, RawThroughputBenchmark::produce);
+    s.await(Duration.ofMinutes(5));
+    MigrationSession d = incoming.poll(1, TimeUnit.MINUTES);
+    return checked(d.await(Duration.ofMinutes(5)).bytes());
+  }
+
+  /**
+   * The destination alone, as {@code vmstate receive} sees a QEMU source: the same plain blocking
+   * socket sender as {@link #plainSocket}, into {@link #nettyDecodeToRegistry}'s destination.
+   */
+  @Benchmark
+  public long plainSenderDecodeToRegistry() throws Exception {
+    return plainSenderInto(decodeToRegistryAt);
+  }
+
+  /** The same sender into {@link #nettyDecodeToFile}'s destination ({@code vmstate receive}). */
+  @Benchmark
+  public long plainSenderDecodeToFile() throws Exception {
+    return plainSenderInto(decodeToFileAt);
+  }
+
+  private long plainSenderInto(SocketAddress at) throws Exception {
+    try (Socket c = new Socket()) {
+      c.setTcpNoDelay(true);
+      c.connect(at);
+      produce(c.getOutputStream());
+    }
+    MigrationSession d = incoming.poll(1, TimeUnit.MINUTES);
+    return checked(d.await(Duration.ofMinutes(5)).bytes());
+  }
+
+  private static long checked(long bytes) {
+    if (bytes != stream.size()) {
+      throw new IllegalStateException("received " + bytes + " of " + stream.size() + " bytes");
+    }
+    return bytes;
   }
 
   @Benchmark

@@ -9,11 +9,12 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A bounded pipe from a channel (with {@code AUTO_READ} off) to one reading thread. The event loop
- * {@link #offer}s the buffers it reads; {@link #readMore} says whether to ask the channel for more:
- * once {@code limit} bytes are waiting, reading stops until the reader has drained half of them,
- * and the reader then asks the channel itself. So the peer is held back by TCP flow control, and at
- * most {@code limit} plus one read burst is buffered, whatever the stream's size.
+ * A bounded pipe from a channel to one reading thread. The event loop {@link #offer}s the buffers
+ * it reads; {@link #readMore} says, at the end of each read burst, whether the channel may keep
+ * reading on its own: once {@code limit} bytes are waiting, the event loop turns {@code AUTO_READ}
+ * off until the reader has drained half of them, and the reader then has the event loop turn it
+ * back on. So the peer is held back by TCP flow control, and at most {@code limit} plus one read
+ * burst is buffered, whatever the stream's size.
  *
  * <p>When the connection ends, reads drain what is buffered and then return -1; when it failed,
  * they then throw a {@link Failed} carrying the cause. {@link #close} releases every buffer.
@@ -149,7 +150,8 @@ final class ChannelInputStream extends InputStream {
       lock.unlock();
     }
     if (resume) {
-      channel.read();
+      // On the event loop, after the read burst that paused: it reads on its own again.
+      channel.eventLoop().execute(() -> channel.config().setAutoRead(true));
     }
     return n;
   }

@@ -27,8 +27,8 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   private ChannelInputStream pipe;
   private final AtomicInteger sections = new AtomicInteger();
 
-  /** With a {@link FileReceiver}: the file being written on the event loop (no pipe). */
-  private FileReceiver.Receiving direct;
+  /** With an {@link EventLoopSink}: the reception fed on the event loop (no pipe). */
+  private EventLoopSink.Reception direct;
 
   private boolean directEnded;
 
@@ -42,7 +42,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    if (sink instanceof FileReceiver) {
+    if (sink instanceof EventLoopSink) {
       session.canceller(why -> failDirect(ctx, MigrationTransportException.cancelled(why)));
       return;
     }
@@ -57,14 +57,17 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    if (sink instanceof FileReceiver f) {
+    if (sink instanceof EventLoopSink f) {
       try {
-        direct = f.open();
+        direct = f.open(() -> report(sections.incrementAndGet(), direct.bytes()));
       } catch (IOException e) {
-        failDirect(ctx, MigrationTransportException.localIo("creating " + f.file(), e));
+        failDirect(ctx, MigrationTransportException.localIo("starting the reception", e));
         return;
       }
-      ctx.read();
+      // Every buffer is consumed before the next read, on this thread: the consumption itself is
+      // the backpressure, so the channel may read on its own. With AUTO_READ off, Netty reads one
+      // buffer per read() and waits in epoll again before the next one.
+      ctx.channel().config().setAutoRead(true);
       ctx.fireChannelActive();
       return;
     }
@@ -75,7 +78,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    ctx.read();
+    ctx.channel().config().setAutoRead(true);
     ctx.fireChannelActive();
   }
 
@@ -125,6 +128,10 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
         }
       } catch (IOException e) {
         failDirect(ctx, MigrationTransportException.localIo("writing the received stream", e));
+      } catch (VmStateException e) {
+        failDirect(ctx, e);
+      } catch (RuntimeException e) {
+        failDirect(ctx, MigrationTransportException.internal(e));
       } finally {
         buf.release();
       }
@@ -135,12 +142,10 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (pipe == null) {
       if (!directEnded) {
-        session.progress(direct.bytes(), 0);
-        options.progress().onProgress(session, direct.bytes(), 0);
-        ctx.read();
+        report(sections.get(), direct.bytes());
       }
-    } else if (pipe.readMore()) {
-      ctx.read();
+    } else if (!pipe.readMore()) {
+      ctx.channel().config().setAutoRead(false);
     }
   }
 
@@ -170,7 +175,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
       pipe.end(null);
     } else if (!directEnded && direct != null) {
       directEnded = true;
-      FileReceiver.Receiving r = direct;
+      EventLoopSink.Reception r = direct;
       try {
         decoders.execute(() -> completeDirect(r));
       } catch (RejectedExecutionException e) {
@@ -181,11 +186,11 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
     ctx.fireChannelInactive();
   }
 
-  /** Decoder thread: the peer closed cleanly; check and keep the file. */
-  private void completeDirect(FileReceiver.Receiving r) {
+  /** Decoder thread: the peer closed cleanly; finish decoding, check and keep the result. */
+  private void completeDirect(EventLoopSink.Reception r) {
     try {
-      session.progress(r.bytes(), 0);
-      r.complete(() -> report(sections.incrementAndGet(), r.bytes()));
+      session.progress(r.bytes(), sections.get());
+      r.complete();
       report(sections.get(), r.bytes());
       session.succeed();
     } catch (IOException e) {

@@ -23,7 +23,7 @@ public interface RawStreamSink {
    * {@link MigrationDestination} writes it from the event loop ({@link FileReceiver}).
    */
   static RawStreamSink toFile(Path file) {
-    return new FileReceiver(file, FileCheck.NONE);
+    return new FileReceiver(file, null, FileCheck.NONE);
   }
 
   /** Checks a completely received stream file before it is moved into place. */

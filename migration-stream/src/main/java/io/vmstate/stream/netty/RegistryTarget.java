@@ -8,8 +8,8 @@ import io.vmstate.codec.WireOutput;
 import io.vmstate.stream.DeviceRegistry;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.ReaderOptions;
-import io.vmstate.stream.StreamSource;
-import io.vmstate.stream.vmdesc.Vmdesc;
+import io.vmstate.stream.StreamEvent;
+import io.vmstate.stream.ram.RamSink;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -72,11 +72,22 @@ public final class RegistryTarget implements MigrationTarget {
 
   /**
    * A raw sink that loads the stream into {@code registry} as it arrives; the session fails with
-   * the load's typed error (and the registry unchanged) if any section does not decode.
+   * the load's typed error (and the registry unchanged) if any section does not decode. Every
+   * section must belong to a registered device (QEMU sends the vmdesc that would describe the
+   * others only after the last section). With {@link DeviceRegistry.LoadOptions#ram} left at {@link
+   * RamSink#SKIP}, the destination decodes on its event loop as the buffers arrive ({@link
+   * IncrementalDecoder}) and commits once the peer closed the connection after a complete stream;
+   * with another RAM sink, it loads on a decoder thread that reads the stream through a pipe.
    */
   public static RawStreamSink rawSink(DeviceRegistry registry, DeviceRegistry.LoadOptions options) {
     checkNotNull(registry, "registry");
     checkNotNull(options, "options");
+    if (options.ram() == RamSink.SKIP) {
+      return new DecodingReceiver(
+          done ->
+              new IncrementalDecoder(
+                  ReaderOptions.DEFAULT, loadInto(registry, options, false), done, false));
+    }
     return (in, sectionDone) -> {
       DeviceRegistry.LoadResult r =
           registry.load(
@@ -89,20 +100,49 @@ public final class RegistryTarget implements MigrationTarget {
   }
 
   /**
-   * A raw sink for real QEMU streams: receives into {@code file} as {@link QemuStreamSink#toFile}
-   * does (decoding while it arrives, verifying all of it with its vmdesc), then loads the file into
-   * {@code registry} with {@code options} before moving it into place.
+   * A raw sink for real QEMU streams: receives into {@code file} and loads into {@code registry}
+   * while the stream arrives, as {@link QemuStreamSink#toFile} decodes: registered devices as soon
+   * as their sections are in; sections of devices that are not registered (with {@link
+   * DeviceRegistry.LoadOptions#decodeUnknown}), and all sections when {@link
+   * DeviceRegistry.LoadOptions#crossCheck} asks for the vmdesc, wait for the vmdesc QEMU sends last
+   * and are then decoded from the received file. Nothing is applied, and the file is not kept,
+   * unless the whole stream decoded; RAM pages are skipped.
    */
   public static RawStreamSink rawSinkViaFile(
       DeviceRegistry registry, DeviceRegistry.LoadOptions options, Path file) {
     checkNotNull(registry, "registry");
     checkNotNull(options, "options");
-    return QemuStreamSink.toFile(
+    return new FileReceiver(
         file,
-        (partial, sectionDone) -> {
-          try (StreamSource src = StreamSource.open(partial, Vmdesc.DEFAULT_MAX_BYTES)) {
-            registry.load(src.reader(ReaderOptions.DEFAULT), options);
-          }
-        });
+        done ->
+            new IncrementalDecoder(
+                ReaderOptions.DEFAULT, loadInto(registry, options, true), done, true),
+        RawStreamSink.FileCheck.NONE);
+  }
+
+  /** One load into {@code registry}, driven by a decoder; committed at the end of the stream. */
+  private static IncrementalDecoder.Sections loadInto(
+      DeviceRegistry registry, DeviceRegistry.LoadOptions options, boolean waitForVmdesc) {
+    DeviceRegistry.Loading loading = registry.loading(options);
+    return new IncrementalDecoder.Sections() {
+      @Override
+      public void configuration(StreamEvent.Configuration c) throws VmStateException {
+        loading.configuration(c);
+      }
+
+      @Override
+      public boolean device(MigrationStreamReader reader, StreamEvent.Section s)
+          throws VmStateException {
+        if (waitForVmdesc && options.crossCheck() && reader.vmdesc() == null) {
+          return false;
+        }
+        return loading.section(reader, s);
+      }
+
+      @Override
+      public void end() throws VmStateException {
+        loading.commit();
+      }
+    };
   }
 }

@@ -49,6 +49,8 @@ public final class RamSection {
   private final List<RamBlock> blocks = new ArrayList<>();
   private final Map<String, RamBlock> byName = new HashMap<>();
   private RamBlock last;
+  private long pageAddr;
+  private boolean pageContinued;
 
   /**
    * @param pageSize the target page size (a power of two, at least 1 KiB)
@@ -71,53 +73,103 @@ public final class RamSection {
     return List.copyOf(blocks);
   }
 
+  /** What one record of a section body was ({@link #readRecord}). */
+  public enum Record {
+    BLOCKS,
+    ZERO,
+    PAGE,
+    FLUSH,
+    EOS
+  }
+
   /** Reads one section body, up to and including EOS. */
   public void read(WireInput in, RamSink sink) throws VmStateException {
-    long mask = pageSize - 1;
     while (true) {
       long at = in.position();
-      long word = in.readBe64();
-      int flags = (int) (word & mask);
-      long addr = word & ~mask;
-      int kind = flags & ~FLAG_CONTINUE;
-      boolean cont = (flags & FLAG_CONTINUE) != 0;
-      try {
-        switch (kind) {
-          case FLAG_MEM_SIZE -> readBlockList(in, addr, sink);
-          case FLAG_ZERO -> {
-            RamBlock b = block(in, cont, addr);
-            sink.zeroPage(b, addr, cont, in.readU8());
-          }
-          case FLAG_PAGE -> {
-            RamBlock b = block(in, cont, addr);
-            sink.page(b, addr, cont, in, pageSize);
-          }
-          case FLAG_EOS -> {
-            sink.endOfSection();
-            return;
-          }
-          case FLAG_MULTIFD_FLUSH -> sink.multifdFlush();
-          case FLAG_XBZRLE ->
-              throw VmStateDecodeException.corrupt(
-                  "XBZRLE-compressed RAM pages are not supported; migrate without the xbzrle"
-                      + " capability");
-          case FLAG_COMPRESS_PAGE ->
-              throw VmStateDecodeException.corrupt(
-                  "zlib-compressed RAM pages are not supported; migrate without the compress"
-                      + " capability");
-          default -> {
-            if ((flags & FLAG_HOOK) != 0) {
-              throw VmStateDecodeException.corrupt(
-                  "RAM hook record (RDMA) in a stream: not supported");
-            }
-            throw VmStateDecodeException.corrupt(
-                String.format("Unknown combination of migration flags: 0x%x", flags));
-          }
+      Record r = readRecord(in, sink);
+      if (r == Record.EOS) {
+        return;
+      }
+      if (r == Record.PAGE) {
+        try {
+          sink.page(last, pageAddr, pageContinued, in, pageSize);
+        } catch (VmStateException e) {
+          throw e.atOffset(at);
         }
-      } catch (VmStateException e) {
-        throw e.atOffset(at);
       }
     }
+  }
+
+  /**
+   * Reads one record and reports it to {@code sink}, except a {@link Record#PAGE}'s bytes: for
+   * those only the record header is read, and the {@link #pageSize()} page bytes that follow in the
+   * input are the caller's to consume ({@link #read} hands them to {@link RamSink#page}; a push
+   * parser skips them where they arrived). Reading a record again from its first byte after it was
+   * cut short gives the same result, so a push parser can retry it when more bytes arrived.
+   */
+  public Record readRecord(WireInput in, RamSink sink) throws VmStateException {
+    long mask = pageSize - 1;
+    long at = in.position();
+    long word = in.readBe64();
+    int flags = (int) (word & mask);
+    long addr = word & ~mask;
+    int kind = flags & ~FLAG_CONTINUE;
+    boolean cont = (flags & FLAG_CONTINUE) != 0;
+    try {
+      switch (kind) {
+        case FLAG_MEM_SIZE -> {
+          readBlockList(in, addr, sink);
+          return Record.BLOCKS;
+        }
+        case FLAG_ZERO -> {
+          RamBlock b = block(in, cont, addr);
+          sink.zeroPage(b, addr, cont, in.readU8());
+          return Record.ZERO;
+        }
+        case FLAG_PAGE -> {
+          block(in, cont, addr);
+          pageAddr = addr;
+          pageContinued = cont;
+          return Record.PAGE;
+        }
+        case FLAG_EOS -> {
+          sink.endOfSection();
+          return Record.EOS;
+        }
+        case FLAG_MULTIFD_FLUSH -> {
+          sink.multifdFlush();
+          return Record.FLUSH;
+        }
+        case FLAG_XBZRLE ->
+            throw VmStateDecodeException.corrupt(
+                "XBZRLE-compressed RAM pages are not supported; migrate without the xbzrle"
+                    + " capability");
+        case FLAG_COMPRESS_PAGE ->
+            throw VmStateDecodeException.corrupt(
+                "zlib-compressed RAM pages are not supported; migrate without the compress"
+                    + " capability");
+        default -> {
+          if ((flags & FLAG_HOOK) != 0) {
+            throw VmStateDecodeException.corrupt(
+                "RAM hook record (RDMA) in a stream: not supported");
+          }
+          throw VmStateDecodeException.corrupt(
+              String.format("Unknown combination of migration flags: 0x%x", flags));
+        }
+      }
+    } catch (VmStateException e) {
+      throw e.atOffset(at);
+    }
+  }
+
+  /** The block of the last {@link Record#PAGE} record read. */
+  public RamBlock pageBlock() {
+    return last;
+  }
+
+  /** The address (in its block) of the last {@link Record#PAGE} record read. */
+  public long pageAddr() {
+    return pageAddr;
   }
 
   private void readBlockList(WireInput in, long total, RamSink sink) throws VmStateException {

@@ -26,8 +26,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Receive one migration on HOST:PORT into FILE.",
-      "Raw (default): accepts QEMU's 'migrate tcp:HOST:PORT' (or 'vmstate send'), decodes the"
-          + " stream as it arrives, verifies all of it with its vmdesc and only then writes FILE.",
+      "Raw (default): accepts QEMU's 'migrate tcp:HOST:PORT' (or 'vmstate send'), writes"
+          + " FILE.partial and decodes the stream as it arrives (header, configuration, RAM; device"
+          + " sections QEMU describes only in its trailing vmdesc once that is in), and keeps FILE"
+          + " only when all of it decoded.",
       "--framed: a verified session from 'vmstate send --framed'; FILE becomes a device-state"
           + " stream (header, device sections, EOF), written only when every section arrived with"
           + " a good CRC32C.",
