@@ -50,8 +50,8 @@ public final class AnalyzerRenderer {
   private final AsciiText text = new AsciiText();
 
   /**
-   * Text is handed to the generator whenever this much has been built: small enough that it
-   * usually fits what is left of jackson's 8000-byte output buffer (else jackson copies it).
+   * Text is handed to the generator whenever this much has been built: small enough that it usually
+   * fits what is left of jackson's 8000-byte output buffer (else jackson copies it).
    */
   private static final int PIECE = 1024;
 
