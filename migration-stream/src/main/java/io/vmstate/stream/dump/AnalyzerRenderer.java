@@ -43,34 +43,14 @@ public final class AnalyzerRenderer {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
   private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-  /**
-   * A device's JSON text is built here (ASCII, Python's layout) and handed to the generator in
-   * pieces as one raw value; the generator only writes the document around devices.
-   */
-  private final AsciiText text = new AsciiText();
+  /** The text being built: {@code out[0, at)} of {@link #text}. */
+  private AsciiText text;
 
-  /**
-   * Text is handed to the generator whenever this much has been built: small enough that it usually
-   * fits what is left of jackson's 8000-byte output buffer (else jackson copies it).
-   */
-  private static final int PIECE = 1024;
-
-  private final JsonGenerator g;
-  private final PythonJson.Indent4 indent;
-
-  /** The text being built: {@code out[0, at)}, of which none was handed over when {@code fresh}. */
   private byte[] out;
-
   private int at;
-  private boolean fresh;
 
-  private AnalyzerRenderer(JsonGenerator g) {
-    this.g = g;
-    this.indent = PythonJson.indent(g);
-    if (indent == null) {
-      throw new IllegalArgumentException("the generator was not made by PythonJson");
-    }
-  }
+  /** A renderer; one per thread (it keeps the state of the text being built). */
+  public AnalyzerRenderer() {}
 
   private static Map<String, Kind> kinds() {
     Map<String, Kind> m = new HashMap<>();
@@ -98,21 +78,32 @@ public final class AnalyzerRenderer {
   /** Writes the object for one device (or subsection) entry to a {@link PythonJson} generator. */
   public static void writeStruct(JsonGenerator g, Map<String, Object> desc, StateRecord rec)
       throws IOException, VmStateDecodeException {
-    new AnalyzerRenderer(g).write(layout(desc), rec);
+    PythonJson.Indent4 indent = PythonJson.indent(g);
+    if (indent == null) {
+      throw new IllegalArgumentException("the generator was not made by PythonJson");
+    }
+    AsciiText t = new AsciiText();
+    new AnalyzerRenderer().render(layout(desc), rec, indent.level(), t);
+    t.writeValue(g);
   }
 
-  /** A renderer for a {@link PythonJson} generator, to print many devices with {@link #write}. */
-  public static AnalyzerRenderer of(JsonGenerator g) {
-    return new AnalyzerRenderer(g);
-  }
-
-  /** Writes the object for one device (or subsection) with a layout made by {@link #layout}. */
-  public void write(Layout layout, StateRecord rec) throws IOException, VmStateDecodeException {
-    out = text.reserve(0, 2 * PIECE);
+  /**
+   * Builds into {@code into} (replacing what it held) the JSON text of one device, struct or
+   * subsection with a layout made by {@link #layout}, as Python's {@code indent=4} prints it when
+   * the object's opening brace is at nesting {@code level} (1 for a member of the document).
+   */
+  public void render(Layout layout, StateRecord rec, int level, AsciiText into)
+      throws VmStateDecodeException {
+    text = into;
+    out = into.reserve(0, 4096);
     at = 0;
-    fresh = true;
-    struct(layout, rec, indent.level());
-    handOver();
+    try {
+      struct(layout, rec, level);
+    } finally {
+      into.done(at);
+      text = null;
+      out = null;
+    }
   }
 
   /**
@@ -211,45 +202,31 @@ public final class AnalyzerRenderer {
     return m;
   }
 
-  /** Makes room for {@code n} more bytes, handing what was built over when it is a piece. */
-  private void room(int n) throws IOException {
+  /** Makes room for {@code n} more bytes. */
+  private void room(int n) {
     if (at + n > out.length) {
-      if (at >= PIECE) {
-        handOver();
-      }
-      out = text.reserve(at, Math.max(2 * PIECE, at + n));
+      out = text.reserve(at, at + n);
     }
   }
 
-  private void handOver() throws IOException {
-    if (fresh) {
-      g.writeRawValue(text.done(at));
-      fresh = false;
-    } else if (at > 0) {
-      g.writeRaw(text.done(at));
-    }
-    at = 0;
-  }
-
-  private void put(byte[] b) throws IOException {
+  private void put(byte[] b) {
     room(b.length);
     System.arraycopy(b, 0, out, at, b.length);
     at += b.length;
   }
 
-  private void put(char c) throws IOException {
+  private void put(char c) {
     room(1);
     out[at++] = (byte) c;
   }
 
   /** A line break and the indentation of {@code level}. */
-  private void newline(int level) throws IOException {
+  private void newline(int level) {
     put(PythonJson.Indent4.newline(level));
   }
 
   /** An object whose opening brace is at nesting {@code level} (Python's indent=4 layout). */
-  private void struct(Layout layout, StateRecord rec, int level)
-      throws IOException, VmStateDecodeException {
+  private void struct(Layout layout, StateRecord rec, int level) throws VmStateDecodeException {
     if (layout.members.isEmpty() && layout.subsections.isEmpty()) {
       put('{');
       put('}');
@@ -300,7 +277,7 @@ public final class AnalyzerRenderer {
   }
 
   /** {@code ,} (unless first), a new line at {@code level}, the quoted name and {@code ": "}. */
-  private void memberStart(byte[] key, boolean first, int level) throws IOException {
+  private void memberStart(byte[] key, boolean first, int level) {
     if (!first) {
       put(',');
     }
@@ -315,7 +292,7 @@ public final class AnalyzerRenderer {
    * a CPU's registers), each on a new line at {@code level}; false, having written nothing, when
    * the member is not one.
    */
-  private boolean integerRun(Member m, StateValue v, int level) throws IOException {
+  private boolean integerRun(Member m, StateValue v, int level) {
     Element e = m.elements[0];
     if (m.elements.length != 1
         || (e.kind != Kind.SIGNED && e.kind != Kind.UNSIGNED)
@@ -347,7 +324,7 @@ public final class AnalyzerRenderer {
 
   /** One value; a struct's braces are at nesting {@code level}. */
   private void value(String owner, Element e, String name, int idx, StateValue v, int level)
-      throws IOException, VmStateDecodeException {
+      throws VmStateDecodeException {
     Kind kind = e.kind;
     if (kind == Kind.STRUCT) {
       StateRecord child;
@@ -455,7 +432,7 @@ public final class AnalyzerRenderer {
   }
 
   /** Space-separated lower-case hex pairs, quoted. */
-  private void hex(byte[] b, int off, int len) throws IOException {
+  private void hex(byte[] b, int off, int len) {
     room(len * 3 + 2);
     byte[] c = out;
     int p = at;

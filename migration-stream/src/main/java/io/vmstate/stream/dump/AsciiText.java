@@ -1,5 +1,6 @@
 package io.vmstate.stream.dump;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,13 +9,43 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * ASCII text built in a reused byte buffer and handed to a jackson generator as it is, with no
- * escaping (JSON text made by the caller: a quoted value, or a whole list). Appending returns the
- * position after it, so text is written straight into {@link #bytes()}.
+ * ASCII text built in a reusable byte buffer (JSON text made by the caller: a whole device) and
+ * handed to a jackson generator as it is, with no escaping ({@link #writeValue}). While it is
+ * handed over, this object is the {@link SerializableString} of one piece of it.
  */
-final class AsciiText implements SerializableString {
+public final class AsciiText implements SerializableString {
+  /**
+   * Text is handed to a generator in pieces of this size: small enough that one usually fits what
+   * is left of jackson's 8000-byte output buffer (else jackson copies it).
+   */
+  private static final int PIECE = 1024;
+
   private byte[] bytes = new byte[256];
   private int length;
+
+  /** The piece being handed over: {@code bytes[from, from + pieceLength)}. */
+  private int from;
+
+  private int pieceLength;
+
+  /**
+   * Writes the text to {@code g} as one raw JSON value (the generator adds the separator or {@code
+   * ": "} before it, as for any value).
+   */
+  public void writeValue(JsonGenerator g) throws IOException {
+    try {
+      from = 0;
+      pieceLength = Math.min(PIECE, length);
+      g.writeRawValue(this);
+      for (from = pieceLength; from < length; from += pieceLength) {
+        pieceLength = Math.min(PIECE, length - from);
+        g.writeRaw(this);
+      }
+    } finally {
+      from = 0;
+      pieceLength = length;
+    }
+  }
 
   /** The buffer, at least {@code capacity} bytes long (contents up to {@code keep} kept). */
   byte[] reserve(int keep, int capacity) {
@@ -28,17 +59,24 @@ final class AsciiText implements SerializableString {
   /** Ends the text at {@code length}. */
   AsciiText done(int length) {
     this.length = length;
+    this.from = 0;
+    this.pieceLength = length;
     return this;
+  }
+
+  /** The length of the whole text. */
+  public int length() {
+    return length;
   }
 
   @Override
   public String getValue() {
-    return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+    return new String(bytes, from, pieceLength, StandardCharsets.ISO_8859_1);
   }
 
   @Override
   public int charLength() {
-    return length;
+    return pieceLength;
   }
 
   @Override
@@ -48,7 +86,7 @@ final class AsciiText implements SerializableString {
 
   @Override
   public byte[] asUnquotedUTF8() {
-    return Arrays.copyOf(bytes, length);
+    return Arrays.copyOfRange(bytes, from, from + pieceLength);
   }
 
   @Override
@@ -68,22 +106,22 @@ final class AsciiText implements SerializableString {
 
   @Override
   public int appendUnquotedUTF8(byte[] buffer, int offset) {
-    if (offset + length > buffer.length) {
+    if (offset + pieceLength > buffer.length) {
       return -1;
     }
-    System.arraycopy(bytes, 0, buffer, offset, length);
-    return length;
+    System.arraycopy(bytes, from, buffer, offset, pieceLength);
+    return pieceLength;
   }
 
   @Override
   public int appendUnquoted(char[] buffer, int offset) {
-    if (offset + length > buffer.length) {
+    if (offset + pieceLength > buffer.length) {
       return -1;
     }
-    for (int i = 0; i < length; i++) {
-      buffer[offset + i] = (char) bytes[i];
+    for (int i = 0; i < pieceLength; i++) {
+      buffer[offset + i] = (char) bytes[from + i];
     }
-    return length;
+    return pieceLength;
   }
 
   @Override
@@ -93,8 +131,8 @@ final class AsciiText implements SerializableString {
 
   @Override
   public int writeUnquotedUTF8(OutputStream out) throws IOException {
-    out.write(bytes, 0, length);
-    return length;
+    out.write(bytes, from, pieceLength);
+    return pieceLength;
   }
 
   @Override
@@ -104,11 +142,11 @@ final class AsciiText implements SerializableString {
 
   @Override
   public int putUnquotedUTF8(ByteBuffer buffer) {
-    if (buffer.remaining() < length) {
+    if (buffer.remaining() < pieceLength) {
       return -1;
     }
-    buffer.put(bytes, 0, length);
-    return length;
+    buffer.put(bytes, from, pieceLength);
+    return pieceLength;
   }
 
   @Override

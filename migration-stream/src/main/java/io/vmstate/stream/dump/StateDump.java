@@ -44,8 +44,14 @@ public final class StateDump {
   /** How each device layout is printed, worked out once per layout (512 CPUs share one). */
   private final Map<Object, AnalyzerRenderer.Layout> layouts = new HashMap<>();
 
-  /** Prints devices; used only on the queue's thread. */
-  private final AnalyzerRenderer renderer;
+  /** The nesting level of the document's members (where device objects open). */
+  private final int level;
+
+  /** Builds device texts; used only on the queue's thread. */
+  private final AnalyzerRenderer renderer = new AnalyzerRenderer();
+
+  /** The text of the device being printed; used only on the queue's thread. */
+  private final AsciiText text = new AsciiText();
 
   /**
    * Devices are printed on the queue's thread while the next are decoded; everything else is
@@ -70,7 +76,11 @@ public final class StateDump {
     this.ramTee = ramTee;
     this.reader = reader;
     this.g = g;
-    this.renderer = AnalyzerRenderer.of(g);
+    PythonJson.Indent4 indent = PythonJson.indent(g);
+    if (indent == null) {
+      throw new IllegalArgumentException("the generator was not made by PythonJson");
+    }
+    this.level = indent.level() + 1;
     this.memory = memory;
     this.schema = schema;
   }
@@ -154,12 +164,13 @@ public final class StateDump {
     AnalyzerRenderer.Layout printed = layout;
     queue.submit(
         () -> {
-          g.writeFieldName(key);
           try {
-            renderer.write(printed, rec);
+            renderer.render(printed, rec, level, text);
           } catch (VmStateException x) {
             throw x.atOffset(s.bodyOffset()).inSection(s.section());
           }
+          g.writeFieldName(key);
+          text.writeValue(g);
         });
   }
 

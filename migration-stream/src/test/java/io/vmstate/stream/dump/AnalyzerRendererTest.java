@@ -119,13 +119,17 @@ class AnalyzerRendererTest {
     StateRecord rec = record(entry);
     ByteArrayOutputStream ours = new ByteArrayOutputStream();
     JsonGenerator g = PythonJson.generator(ours);
-    AnalyzerRenderer r = AnalyzerRenderer.of(g);
+    AnalyzerRenderer r = new AnalyzerRenderer();
     AnalyzerRenderer.Layout layout = AnalyzerRenderer.layout(entry);
+    AsciiText text = new AsciiText();
     g.writeStartObject();
     g.writeFieldName("dev (1)");
-    r.write(layout, rec);
+    r.render(layout, rec, 1, text);
+    assertTrue(text.length() > 20_000, "long enough to be handed over in many pieces");
+    text.writeValue(g);
     g.writeFieldName("dev (2)");
-    r.write(layout, rec);
+    r.render(layout, rec, 1, text);
+    text.writeValue(g);
     g.writeEndObject();
     g.flush();
     Map<String, Object> doc = new LinkedHashMap<>();
@@ -152,11 +156,12 @@ class AnalyzerRendererTest {
   }
 
   @Test
-  void onlyPythonGeneratorsAreAccepted() {
+  void onlyPythonGeneratorsAreAccepted() throws Exception {
+    Map<String, Object> entry = entry();
+    StateRecord rec = record(entry);
+    JsonGenerator plain =
+        new com.fasterxml.jackson.core.JsonFactory().createGenerator(new StringWriter());
     assertThrows(
-        IllegalArgumentException.class,
-        () ->
-            AnalyzerRenderer.of(
-                new com.fasterxml.jackson.core.JsonFactory().createGenerator(new StringWriter())));
+        IllegalArgumentException.class, () -> AnalyzerRenderer.writeStruct(plain, entry, rec));
   }
 }
