@@ -44,7 +44,7 @@ class IncrementalDecoderTest {
 
   @BeforeAll
   static void streams() throws Exception {
-    RamStreams.Vm src = RamStreams.programmed();
+    GicVm src = RamStreams.programmed();
     stream = RamStreams.withRam(src.registry());
     expected = src.registry().saveToBytes();
     empty = RamStreams.vm().registry().saveToBytes();
@@ -55,7 +55,7 @@ class IncrementalDecoderTest {
 
   /** A decoder loading into a fresh registry; {@link #sections} counts decoded sections. */
   private static final class Load {
-    final RamStreams.Vm vm = RamStreams.vm();
+    final GicVm vm = RamStreams.vm();
     final byte[] before = empty;
     final AtomicInteger sections = new AtomicInteger();
     final DeviceRegistry.Loading loading =
@@ -233,7 +233,7 @@ class IncrementalDecoderTest {
 
   @Test
   void registryLoadsThroughAChannelOneByteAtATime() throws Exception {
-    RamStreams.Vm dst = RamStreams.vm();
+    GicVm dst = RamStreams.vm();
     AtomicInteger progressed = new AtomicInteger(-1);
     MigrationSession s =
         receive(
@@ -251,7 +251,7 @@ class IncrementalDecoderTest {
 
   @Test
   void aCutStreamThroughAChannelFailsTypedAndLeavesTheRegistry() throws Exception {
-    RamStreams.Vm dst = RamStreams.vm();
+    GicVm dst = RamStreams.vm();
     byte[] before = save(dst.registry());
     MigrationSession s =
         receive(

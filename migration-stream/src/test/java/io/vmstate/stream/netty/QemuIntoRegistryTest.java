@@ -10,11 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateException;
-import io.vmstate.gic.its.ItsState;
-import io.vmstate.gic.v3.GicV3Config;
-import io.vmstate.gic.v3.GicV3State;
 import io.vmstate.stream.DeviceRegistry;
-import io.vmstate.stream.MachineConfiguration;
 import io.vmstate.testkit.QemuMachine;
 import io.vmstate.testkit.QemuSupport;
 import java.net.InetSocketAddress;
@@ -51,16 +47,8 @@ class QemuIntoRegistryTest {
     Threads.assertNoneLeft();
   }
 
-  private record Vm(DeviceRegistry registry, GicV3State gic, ItsState its) {}
-
-  private static Vm vm() {
-    GicV3State gic = new GicV3State(GicV3Config.tcg(CPUS));
-    ItsState its = new ItsState();
-    DeviceRegistry r =
-        new DeviceRegistry(new MachineConfiguration("virt-7.2").setTargetPageBits(12))
-            .register("arm_gicv3", 0, GicV3State.DESCRIPTION, gic)
-            .register("arm_gicv3_its", 0, ItsState.DESCRIPTION, its);
-    return new Vm(r, gic, its);
+  private static GicVm vm() {
+    return GicVm.of(CPUS, 12);
   }
 
   private static QemuMachine source() {
@@ -98,7 +86,7 @@ class QemuIntoRegistryTest {
 
   @Test
   void qemuLoadsIntoARegistryAsItArrives() throws Exception {
-    Vm dst = vm();
+    GicVm dst = vm();
     Path out = dir.resolve("from-qemu.qemu");
     MigrationSession s =
         migrate(
@@ -117,7 +105,7 @@ class QemuIntoRegistryTest {
 
   @Test
   void withoutTheVmdescAnUnregisteredDeviceFailsTypedAndNothingIsApplied() throws Exception {
-    Vm dst = vm();
+    GicVm dst = vm();
     byte[] before = dst.registry().saveToBytes();
     MigrationSession s =
         migrate(RegistryTarget.rawSink(dst.registry(), DeviceRegistry.LoadOptions.DEFAULT));

@@ -4,11 +4,7 @@ import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.WireInput;
 import io.vmstate.codec.WireOutput;
-import io.vmstate.gic.its.ItsState;
-import io.vmstate.gic.v3.GicV3Config;
-import io.vmstate.gic.v3.GicV3State;
 import io.vmstate.stream.DeviceRegistry;
-import io.vmstate.stream.MachineConfiguration;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.MigrationStreamWriter;
 import io.vmstate.stream.ReaderOptions;
@@ -34,28 +30,14 @@ final class RamStreams {
 
   private RamStreams() {}
 
-  record Vm(DeviceRegistry registry, GicV3State gic, ItsState its) {}
-
-  static Vm vm() {
-    GicV3State gic = new GicV3State(GicV3Config.tcg(2));
-    ItsState its = new ItsState();
-    DeviceRegistry r =
-        new DeviceRegistry(new MachineConfiguration("virt-7.2").setTargetPageBits(10))
-            .register("arm_gicv3", 0, GicV3State.DESCRIPTION, gic)
-            .register("arm_gicv3_its", 0, ItsState.DESCRIPTION, its);
-    return new Vm(r, gic, its);
+  /** An empty 2-CPU machine with 1 KiB pages. */
+  static GicVm vm() {
+    return GicVm.of(2, 10);
   }
 
-  static Vm programmed() {
-    Vm vm = vm();
-    vm.gic.setCtlr(0x13);
-    vm.gic.setPriority(40, 0, 0x80);
-    for (int c = 0; c < 2; c++) {
-      vm.gic.redistributor(c).setPriority(3 + c, 0x10 * (c + 1));
-      vm.gic.redistributor(c).setIccPmr(0xf0 - 8 * c);
-    }
-    vm.its.setCbaser(ItsState.CBASER_VALID | 0x8000_0000L);
-    return vm;
+  /** A 2-CPU machine with 1 KiB pages whose CPUs differ. */
+  static GicVm programmed() {
+    return GicVm.programmed(2, 10);
   }
 
   /** The registry's stream with RAM sections (pages filled with {@code fill + page index}). */

@@ -12,9 +12,6 @@ import io.vmstate.api.IncompatibleSchemaException;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
-import io.vmstate.gic.its.ItsState;
-import io.vmstate.gic.v3.GicV3Config;
-import io.vmstate.gic.v3.GicV3State;
 import io.vmstate.stream.DeviceRegistry;
 import io.vmstate.stream.MachineConfiguration;
 import io.vmstate.stream.netty.proto.ErrorReason;
@@ -47,36 +44,12 @@ class RegistryMigrationTest {
     }
   }
 
-  private record Vm(DeviceRegistry registry, GicV3State gic, ItsState its) {}
-
-  private static Vm vm() {
-    GicV3State gic = new GicV3State(GicV3Config.tcg(CPUS));
-    ItsState its = new ItsState();
-    DeviceRegistry r =
-        new DeviceRegistry(new MachineConfiguration("virt-7.2").setTargetPageBits(12))
-            .register("arm_gicv3", 0, GicV3State.DESCRIPTION, gic)
-            .register("arm_gicv3_its", 0, ItsState.DESCRIPTION, its);
-    return new Vm(r, gic, its);
+  private static GicVm vm() {
+    return GicVm.of(CPUS, 12);
   }
 
-  /** A GIC whose every CPU holds different values (so a CPU mix-up cannot go unnoticed). */
-  private static Vm programmedVm() {
-    Vm vm = vm();
-    vm.gic.setCtlr(0x13);
-    vm.gic.setPriority(40, 0, 0x80);
-    vm.gic.setEnabled(40, 0, true);
-    for (int c = 0; c < CPUS; c++) {
-      var cpu = vm.gic.redistributor(c);
-      cpu.setPriority(3 + c, 0x10 * (c + 1));
-      cpu.setEnabled(3 + c, true);
-      cpu.setPending(20 + c, true);
-      cpu.setIccPmr(0xf0 - 8 * c);
-      cpu.setPropbaser(0x4000_0000L + 0x1000L * c);
-    }
-    vm.its.setCbaser(ItsState.CBASER_VALID | 0x8000_0000L);
-    vm.its.setCwriter(0x40);
-    vm.its.setCreadr(0x40);
-    return vm;
+  private static GicVm programmedVm() {
+    return GicVm.programmed(CPUS, 12);
   }
 
   private MigrationDestination destination(TransportOptions o) {
@@ -95,34 +68,34 @@ class RegistryMigrationTest {
 
   @Test
   void framedMigrationLoadsEveryCpuOfTheGicIntoTheRegistry() throws Exception {
-    Vm src = programmedVm();
-    Vm dst = vm();
+    GicVm src = programmedVm();
+    GicVm dst = vm();
     List<int[]> progress = new CopyOnWriteArrayList<>();
     TransportOptions o =
         TransportOptions.builder()
             .progress((s, bytes, sections) -> progress.add(new int[] {(int) bytes, sections}))
             .build();
-    SocketAddress at = destination(o).listenFramed(ANY, s -> new RegistryTarget(dst.registry));
+    SocketAddress at = destination(o).listenFramed(ANY, s -> new RegistryTarget(dst.registry()));
     MigrationResult r =
-        source().sendFramed(at, RegistrySections.snapshot(src.registry)).await(WAIT);
+        source().sendFramed(at, RegistrySections.snapshot(src.registry())).await(WAIT);
 
     assertEquals(2, r.sections());
-    assertArrayEquals(src.registry.saveToBytes(), dst.registry.saveToBytes());
+    assertArrayEquals(src.registry().saveToBytes(), dst.registry().saveToBytes());
     for (int c = 0; c < CPUS; c++) {
-      var cpu = dst.gic.redistributor(c);
+      var cpu = dst.gic().redistributor(c);
       assertEquals(0x10 * (c + 1), cpu.priority(3 + c), "cpu " + c);
       assertEquals(0xf0 - 8 * c, cpu.iccPmr(), "cpu " + c);
       assertEquals(0x4000_0000L + 0x1000L * c, cpu.propbaser(), "cpu " + c);
     }
-    assertEquals(0x80, dst.gic.priority(40, 0));
-    assertEquals(0x40, dst.its.cwriter());
+    assertEquals(0x80, dst.gic().priority(40, 0));
+    assertEquals(0x40, dst.its().cwriter());
     assertEquals(List.of(1, 2), progress.stream().map(p -> p[1]).toList());
     assertEquals(r.bytes(), progress.get(1)[0]);
   }
 
   @Test
   void helloCarriesTheExportedSchemaOfEveryDevice() throws Exception {
-    SectionSource s = RegistrySections.snapshot(programmedVm().registry);
+    SectionSource s = RegistrySections.snapshot(programmedVm().registry());
     assertEquals(
         List.of("arm_gicv3", "arm_gicv3_its"),
         s.devices().stream().map(DeviceInfo::idstr).toList());
@@ -161,24 +134,24 @@ class RegistryMigrationTest {
 
   @Test
   void failedLoadLeavesTheDestinationRegistryExactlyAsItWas() throws Exception {
-    Vm src = programmedVm();
-    Vm dst = vm();
-    dst.gic.redistributor(1).setIccPmr(0x55);
-    dst.its.setCwriter(0x20);
-    byte[] before = dst.registry.saveToBytes();
+    GicVm src = programmedVm();
+    GicVm dst = vm();
+    dst.gic().redistributor(1).setIccPmr(0x55);
+    dst.its().setCwriter(0x20);
+    byte[] before = dst.registry().saveToBytes();
     SocketAddress at =
         destination(TransportOptions.defaults())
-            .listenFramed(ANY, s -> new RegistryTarget(dst.registry));
+            .listenFramed(ANY, s -> new RegistryTarget(dst.registry()));
     MigrationSession s =
-        source().sendFramed(at, truncatingLast(RegistrySections.snapshot(src.registry)));
+        source().sendFramed(at, truncatingLast(RegistrySections.snapshot(src.registry())));
 
     MigrationTransportException e =
         assertThrows(MigrationTransportException.class, () -> s.await(WAIT));
     assertEquals(ErrorReason.APPLY_FAILED, e.remoteReason());
     assertTrue(e.getMessage().contains("arm_gicv3_its"), e.getMessage());
-    assertArrayEquals(before, dst.registry.saveToBytes());
-    assertEquals(0x55, dst.gic.redistributor(1).iccPmr());
-    assertNotEquals(src.gic.redistributor(2).iccPmr(), dst.gic.redistributor(2).iccPmr());
+    assertArrayEquals(before, dst.registry().saveToBytes());
+    assertEquals(0x55, dst.gic().redistributor(1).iccPmr());
+    assertNotEquals(src.gic().redistributor(2).iccPmr(), dst.gic().redistributor(2).iccPmr());
   }
 
   // ---- pre-flight with the compat checker ----
@@ -297,8 +270,8 @@ class RegistryMigrationTest {
 
   @Test
   void rawRegistrySaveLoadsIntoARegistryAsItArrives() throws Exception {
-    Vm src = programmedVm();
-    Vm dst = vm();
+    GicVm src = programmedVm();
+    GicVm dst = vm();
     BlockingQueue<MigrationSession> sessions = new ArrayBlockingQueue<>(1);
     SocketAddress at =
         destination(TransportOptions.defaults())
@@ -306,20 +279,20 @@ class RegistryMigrationTest {
                 ANY,
                 s -> {
                   sessions.add(s);
-                  return RegistryTarget.rawSink(dst.registry, DeviceRegistry.LoadOptions.DEFAULT);
+                  return RegistryTarget.rawSink(dst.registry(), DeviceRegistry.LoadOptions.DEFAULT);
                 });
-    source().sendRaw(at, RegistrySections.rawStream(src.registry)).await(WAIT);
+    source().sendRaw(at, RegistrySections.rawStream(src.registry())).await(WAIT);
     MigrationResult r = sessions.poll(10, TimeUnit.SECONDS).await(WAIT);
     assertEquals(2, r.sections());
-    assertArrayEquals(src.registry.saveToBytes(), dst.registry.saveToBytes());
+    assertArrayEquals(src.registry().saveToBytes(), dst.registry().saveToBytes());
   }
 
   @Test
   void truncatedRawStreamLeavesTheRegistryAsItWas() throws Exception {
-    Vm src = programmedVm();
-    Vm dst = vm();
-    byte[] before = dst.registry.saveToBytes();
-    byte[] stream = src.registry.saveToBytes();
+    GicVm src = programmedVm();
+    GicVm dst = vm();
+    byte[] before = dst.registry().saveToBytes();
+    byte[] stream = src.registry().saveToBytes();
     BlockingQueue<MigrationSession> sessions = new ArrayBlockingQueue<>(1);
     SocketAddress at =
         destination(TransportOptions.defaults())
@@ -327,7 +300,7 @@ class RegistryMigrationTest {
                 ANY,
                 s -> {
                   sessions.add(s);
-                  return RegistryTarget.rawSink(dst.registry, DeviceRegistry.LoadOptions.DEFAULT);
+                  return RegistryTarget.rawSink(dst.registry(), DeviceRegistry.LoadOptions.DEFAULT);
                 });
     // Cut inside the ITS section, after the whole GIC section.
     int cut = stream.length - 200;
@@ -335,6 +308,6 @@ class RegistryMigrationTest {
     MigrationSession d = sessions.poll(10, TimeUnit.SECONDS);
     assertInstanceOf(
         VmStateDecodeException.class, assertThrows(VmStateException.class, () -> d.await(WAIT)));
-    assertArrayEquals(before, dst.registry.saveToBytes());
+    assertArrayEquals(before, dst.registry().saveToBytes());
   }
 }
