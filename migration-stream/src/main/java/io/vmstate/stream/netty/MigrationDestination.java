@@ -10,8 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalServerChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.SocketAddress;
 import java.util.List;
@@ -60,12 +58,12 @@ public final class MigrationDestination implements AutoCloseable {
 
   /** A destination with its own event loops (two threads), shut down by {@link #close()}. */
   public static MigrationDestination create(TransportOptions options) {
-    return new MigrationDestination(
-        options, new NioEventLoopGroup(2, new DefaultThreadFactory("vmstate-receive", true)), true);
+    return new MigrationDestination(options, Transports.group(2, "vmstate-receive"), true);
   }
 
   /**
-   * A destination on a caller-owned event loop group (NIO), which {@link #close()} leaves running.
+   * A destination on a caller-owned event loop group (epoll or NIO), which {@link #close()} leaves
+   * running.
    */
   public static MigrationDestination create(TransportOptions options, EventLoopGroup group) {
     return new MigrationDestination(options, checkNotNull(group, "group"), false);
@@ -124,7 +122,7 @@ public final class MigrationDestination implements AutoCloseable {
             .channel(
                 at instanceof LocalAddress
                     ? LocalServerChannel.class
-                    : NioServerSocketChannel.class)
+                    : Transports.serverChannel(group))
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(
                 ChannelOption.RCVBUF_ALLOCATOR,

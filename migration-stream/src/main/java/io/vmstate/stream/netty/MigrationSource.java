@@ -10,8 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.SocketAddress;
 import java.nio.file.Path;
@@ -33,8 +31,9 @@ import java.util.function.Function;
  * }</pre>
  *
  * Each call returns at once with the {@link MigrationSession}; the migration runs on the event loop
- * (and, for a producer, on a producer thread). {@code InetSocketAddress} peers use NIO sockets,
- * {@link LocalAddress} peers Netty's in-VM transport.
+ * (and, for a producer, on a producer thread). {@code InetSocketAddress} peers use Linux's native
+ * epoll sockets where they load, else NIO ({@link Transports}); {@link LocalAddress} peers Netty's
+ * in-VM transport.
  */
 public final class MigrationSource implements AutoCloseable {
   private final TransportOptions options;
@@ -56,11 +55,13 @@ public final class MigrationSource implements AutoCloseable {
 
   /** A source with its own event loop (one thread), shut down by {@link #close()}. */
   public static MigrationSource create(TransportOptions options) {
-    return new MigrationSource(
-        options, new NioEventLoopGroup(1, new DefaultThreadFactory("vmstate-send", true)), true);
+    return new MigrationSource(options, Transports.group(1, "vmstate-send"), true);
   }
 
-  /** A source on a caller-owned event loop group (NIO), which {@link #close()} leaves running. */
+  /**
+   * A source on a caller-owned event loop group (epoll or NIO), which {@link #close()} leaves
+   * running.
+   */
   public static MigrationSource create(TransportOptions options, EventLoopGroup group) {
     return new MigrationSource(options, checkNotNull(group, "group"), false);
   }
@@ -115,7 +116,7 @@ public final class MigrationSource implements AutoCloseable {
     Bootstrap b =
         new Bootstrap()
             .group(group)
-            .channel(to instanceof LocalAddress ? LocalChannel.class : NioSocketChannel.class)
+            .channel(to instanceof LocalAddress ? LocalChannel.class : Transports.channel(group))
             .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, options.waterMark())
             .option(
