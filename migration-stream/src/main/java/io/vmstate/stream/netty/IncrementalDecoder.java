@@ -33,8 +33,10 @@ import java.nio.file.Path;
  * arriving in small pieces costs linear time), or at the end of the next received buffer (so an
  * item is decoded when the buffer that completes it arrives, at the cost of one retry per buffer).
  * A RAM {@code PAGE} record is read up to its header; its page bytes are then skipped where they
- * lie in the received buffers, never copied. Any error other than a truncation is final at once; a
- * truncation is final when the stream ended ({@link #finish()}).
+ * lie in the received buffers, never copied. A page that continues its block (nearly every record
+ * of a stream) is taken straight from the received buffer ({@link RamSection#continuedPage}). Any
+ * error other than a truncation is final at once; a truncation is final when the stream ended
+ * ({@link #finish()}).
  *
  * <p>A device section is decoded as soon as its bytes are in if {@link Sections#device} can decode
  * it without the stream's vmdesc. A real QEMU stream sends the vmdesc last, after EOF; a section
@@ -134,6 +136,17 @@ final class IncrementalDecoder {
         i += k;
         skip -= k;
         winPos += k;
+        continue;
+      }
+      if (inRam
+          && winLen == 0
+          && end - i >= 8
+          && reader.ram() != null
+          && reader.ram().continuedPage(buf.getLong(i))) {
+        // the bulk of a stream: a page continuing its block, taken where it lies in the buffer
+        i += 8;
+        winPos += 8;
+        skip = reader.ram().pageSize();
         continue;
       }
       int k = Math.min(want - winLen, end - i);

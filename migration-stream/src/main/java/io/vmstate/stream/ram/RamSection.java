@@ -206,6 +206,28 @@ public final class RamSection {
     sink.blocks(total, List.copyOf(list));
   }
 
+  private boolean inBlock(RamBlock b, long addr) {
+    return addr <= b.usedLength() - pageSize;
+  }
+
+  /**
+   * Takes a record's 8-byte header read by the caller (a receiver whose bytes are in its own
+   * buffers): when it is a PAGE record that continues the last block within its size, it is taken
+   * as {@link #readRecord} would take it and the answer is true (the page's bytes follow the
+   * header); for anything else the answer is false, nothing was done, and {@link #readRecord} reads
+   * the record (and reports what is wrong with it).
+   */
+  public boolean continuedPage(long word) {
+    long mask = pageSize - 1;
+    long addr = word & ~mask;
+    if ((word & mask) != (FLAG_PAGE | FLAG_CONTINUE) || last == null || !inBlock(last, addr)) {
+      return false;
+    }
+    pageAddr = addr;
+    pageContinued = true;
+    return true;
+  }
+
   private RamBlock block(WireInput in, boolean cont, long addr) throws VmStateException {
     RamBlock b;
     if (cont) {
@@ -222,7 +244,7 @@ public final class RamSection {
         throw VmStateDecodeException.corrupt("Unknown ramblock \"" + name + "\"").atOffset(at);
       }
     }
-    if (addr > b.usedLength() - pageSize) {
+    if (!inBlock(b, addr)) {
       throw VmStateDecodeException.corrupt(
           String.format(
               "RAM page at 0x%x lies outside block '%s' of 0x%x bytes",
