@@ -77,6 +77,12 @@ public final class JsonTree {
     /** Values at the sharing depth shorter than this are not worth sharing. */
     private static final int MIN_SHARED = 32;
 
+    /**
+     * At most this many values are kept per prefix hash, so each value is compared with a bounded
+     * number of others and hostile text (many values with one prefix) costs linear time.
+     */
+    private static final int MAX_CANDIDATES = 8;
+
     private static final int MAX_SHARED_STRING = 64;
 
     private final byte[] b;
@@ -214,7 +220,10 @@ public final class JsonTree {
       }
       Object v = container(depth);
       if (key != null && pos - start >= MIN_SHARED) {
-        shared.computeIfAbsent(key, k -> new ArrayList<>(1)).add(new Shared(start, pos - start, v));
+        List<Shared> list = shared.computeIfAbsent(key, k -> new ArrayList<>(1));
+        if (list.size() < MAX_CANDIDATES) {
+          list.add(new Shared(start, pos - start, v));
+        }
       }
       return v;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -279,6 +280,34 @@ class JsonTreeTest {
     assertNotSame(
         ((Map<?, ?>) plainDevices.get(0)).get("fields"),
         ((Map<?, ?>) plainDevices.get(1)).get("fields"));
+  }
+
+  @Test
+  void manyDistinctValuesWithOnePrefixStillReadInLinearTime() throws Exception {
+    // 20000 device entries whose fields lists share a long prefix but all differ at the end: each
+    // is compared with a bounded number of earlier ones. Comparing each with all earlier ones would
+    // take minutes (4e10 byte comparisons); the generous timeout guards against that, it does not
+    // measure speed (this takes about a second).
+    String prefix = "[{\"name\": \"" + "p".repeat(200) + "\", \"type\": \"uint32\", \"size\": ";
+    StringBuilder sb = new StringBuilder("{\"devices\": [");
+    for (int i = 0; i < 20000; i++) {
+      sb.append(i == 0 ? "" : ", ")
+          .append("{\"name\": \"d\", \"instance_id\": ")
+          .append(i)
+          .append(", \"fields\": ")
+          .append(prefix)
+          .append(i)
+          .append("}]}");
+    }
+    byte[] b = sb.append("]}").toString().getBytes(StandardCharsets.US_ASCII);
+    Map<?, ?> root =
+        assertTimeoutPreemptively(
+            java.time.Duration.ofSeconds(20),
+            () -> (Map<?, ?>) JsonTree.parse(b, 0, b.length, 0, 3));
+    List<?> devices = (List<?>) root.get("devices");
+    assertEquals(20000, devices.size());
+    Map<?, ?> last = (Map<?, ?>) ((List<?>) ((Map<?, ?>) devices.get(19999)).get("fields")).get(0);
+    assertEquals(19999L, last.get("size"));
   }
 
   @Test
