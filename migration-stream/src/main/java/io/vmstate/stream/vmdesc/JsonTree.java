@@ -44,6 +44,9 @@ public final class JsonTree {
   /** The deepest nesting accepted. */
   static final int MAX_DEPTH = 200;
 
+  /** The longest number accepted, in characters (turning digits into a BigInteger is quadratic). */
+  static final int MAX_NUMBER_LENGTH = 1000;
+
   private JsonTree() {}
 
   /** Parses UTF-8 JSON text; {@code baseOffset} is where it starts in the stream (for errors). */
@@ -285,6 +288,19 @@ public final class JsonTree {
         if (!digits()) {
           throw malformed("a digit");
         }
+      }
+      if (pos - start > MAX_NUMBER_LENGTH) {
+        int end = pos;
+        pos = start;
+        VmStateDecodeException e =
+            error(
+                "vmdesc JSON has a number of "
+                    + (end - start)
+                    + " characters; at most "
+                    + MAX_NUMBER_LENGTH
+                    + " are accepted");
+        pos = end;
+        throw e;
       }
       String text = new String(b, start, pos - start, StandardCharsets.US_ASCII);
       if (!integer) {

@@ -370,6 +370,19 @@ class JsonTreeTest {
   }
 
   @Test
+  void numbersAreBounded() throws Exception {
+    String ok = "[" + "7".repeat(JsonTree.MAX_NUMBER_LENGTH) + "]";
+    assertLikeJackson(ok.replace("[7", "[1"));
+    byte[] b =
+        ("[1, " + "7".repeat(JsonTree.MAX_NUMBER_LENGTH + 1) + "]")
+            .getBytes(StandardCharsets.US_ASCII);
+    VmStateDecodeException e =
+        assertThrows(VmStateDecodeException.class, () -> JsonTree.parse(b, 0, b.length, 0));
+    assertEquals(4, e.offset());
+    assertTrue(e.getMessage().contains("at most 1000"), e.getMessage());
+  }
+
+  @Test
   void nestingIsBounded() {
     String deep = "[".repeat(JsonTree.MAX_DEPTH + 1) + "]".repeat(JsonTree.MAX_DEPTH + 1);
     byte[] b = deep.getBytes(StandardCharsets.US_ASCII);
