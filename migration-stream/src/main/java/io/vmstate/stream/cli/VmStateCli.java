@@ -90,7 +90,7 @@ public final class VmStateCli implements Runnable {
 
   public static void main(String[] args) {
     OutputStream stdout =
-        new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        new BufferedOutputStream(new Stdout(new FileOutputStream(FileDescriptor.out)), 1 << 16);
     System.exit(run(args, stdout, new PrintWriter(System.err, true)));
   }
 
@@ -106,9 +106,15 @@ public final class VmStateCli implements Runnable {
     try {
       out.flush();
     } catch (IOException e) {
+      if (Stdout.isGone(e)) {
+        return rc; // the reader of the pipe stopped reading: nothing to report
+      }
+      if (rc != 0) {
+        return rc; // the command already failed and said why (often this same error)
+      }
       err.println("vmstate: I/O error: " + e.getMessage());
       err.flush();
-      return rc == 0 ? BAD_DATA : rc;
+      return BAD_DATA;
     }
     return rc;
   }
@@ -170,6 +176,9 @@ public final class VmStateCli implements Runnable {
           if (ex instanceof CommandLine.ParameterException p) {
             err.println("vmstate: " + p.getMessage());
             return USAGE;
+          }
+          if (Stdout.isGone(ex)) {
+            return 0; // `vmstate dump | head`: the reader has what it wanted
           }
           if (ex instanceof IOException io) {
             err.println("vmstate: I/O error: " + io.getMessage());
