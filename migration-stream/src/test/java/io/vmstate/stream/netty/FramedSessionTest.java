@@ -65,6 +65,23 @@ class FramedSessionTest {
     return assertThrows(VmStateException.class, () -> s.await(WAIT));
   }
 
+  /**
+   * Has {@code dest} listen for framed migrations at the in-VM address {@code name}, each into
+   * {@code target}, handing the destination's session to {@code incoming}.
+   */
+  private static SocketAddress listen(
+      MigrationDestination dest,
+      String name,
+      MigrationTarget target,
+      AtomicReference<MigrationSession> incoming) {
+    return dest.listenFramed(
+        new LocalAddress(name),
+        s -> {
+          incoming.set(s);
+          return target;
+        });
+  }
+
   @Test
   void migratesAndAppliesEverySectionAfterComplete() throws Exception {
     TransportOptions o = TransportOptions.builder().maxFrameLength(16 * 1024).build();
@@ -75,13 +92,7 @@ class FramedSessionTest {
     MigrationDestination dest = track(MigrationDestination.create(o));
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
     RecordingTarget target = new RecordingTarget(devices);
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-ok"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-ok", target, incoming);
     MigrationSource src =
         track(
             MigrationSource.create(
@@ -116,13 +127,7 @@ class FramedSessionTest {
     RecordingTarget target = new RecordingTarget(local);
     MigrationDestination dest = track(MigrationDestination.create(TransportOptions.defaults()));
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-refuse"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-refuse", target, incoming);
     MigrationSource src = track(MigrationSource.create(TransportOptions.defaults()));
     List<SectionData> none = List.of();
     MigrationSession s = src.sendFramed(at, SectionSource.of(offered, none));
@@ -149,13 +154,7 @@ class FramedSessionTest {
     RecordingTarget target = new RecordingTarget(devices);
     MigrationDestination dest = track(MigrationDestination.create(TransportOptions.defaults()));
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-crc"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-crc", target, incoming);
     // Flip one byte in the middle of the first section frame (frame #1, after the Hello).
     TamperingProxy proxy = track(TamperingProxy.flipInFrame(at, 1));
     MigrationSource src = track(MigrationSource.create(TransportOptions.defaults()));
@@ -177,13 +176,7 @@ class FramedSessionTest {
             MigrationDestination.create(
                 TransportOptions.builder().maxFrameLength(64 * 1024).build()));
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-oversize"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-oversize", target, incoming);
     MigrationSource src =
         track(MigrationSource.create(TransportOptions.builder().maxFrameLength(1 << 20).build()));
     MigrationSession s = src.sendFramed(at, SectionSource.of(devices, sections));
@@ -206,13 +199,7 @@ class FramedSessionTest {
         track(
             MigrationDestination.create(TransportOptions.builder().maxStagedBytes(20_000).build()));
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-limit"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-limit", target, incoming);
     MigrationSource src = track(MigrationSource.create(TransportOptions.defaults()));
     MigrationSession s = src.sendFramed(at, SectionSource.of(devices, sections));
     assertEquals(
@@ -229,13 +216,7 @@ class FramedSessionTest {
     target.failApply = VmStateDecodeException.corrupt("dev1: bad register value");
     MigrationDestination dest = track(MigrationDestination.create(TransportOptions.defaults()));
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-apply"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-apply", target, incoming);
     MigrationSource src = track(MigrationSource.create(TransportOptions.defaults()));
     MigrationSession s = src.sendFramed(at, SectionSource.of(devices, sections));
     MigrationTransportException e = transport(failure(s), Kind.REMOTE_ERROR);
@@ -269,13 +250,7 @@ class FramedSessionTest {
     RecordingTarget target = new RecordingTarget(devices);
     MigrationDestination dest = track(MigrationDestination.create(TransportOptions.defaults()));
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-srcfail"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-srcfail", target, incoming);
     MigrationSource src = track(MigrationSource.create(TransportOptions.defaults()));
     VmStateException e = failure(src.sendFramed(at, failing));
     assertEquals("pre_save of dev1 failed", e.getMessage());
@@ -298,13 +273,7 @@ class FramedSessionTest {
           }
         };
     MigrationDestination dest = track(MigrationDestination.create(TransportOptions.defaults()));
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-dcancel"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-dcancel", target, incoming);
     MigrationSource src = track(MigrationSource.create(TransportOptions.defaults()));
     MigrationSession s = src.sendFramed(at, SectionSource.of(devices, sections));
     MigrationTransportException e = transport(failure(s), Kind.REMOTE_ERROR);
@@ -335,13 +304,7 @@ class FramedSessionTest {
           }
         };
     MigrationDestination dest = track(MigrationDestination.create(TransportOptions.defaults()));
-    SocketAddress at =
-        dest.listenFramed(
-            new LocalAddress("framed-scancel"),
-            s -> {
-              incoming.set(s);
-              return target;
-            });
+    SocketAddress at = listen(dest, "framed-scancel", target, incoming);
     MigrationSource src = track(MigrationSource.create(TransportOptions.defaults()));
     MigrationSession s = src.sendFramed(at, SectionSource.of(devices, sections));
     assertTrue(accepted.await(10, TimeUnit.SECONDS));
