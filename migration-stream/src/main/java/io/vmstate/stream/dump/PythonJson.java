@@ -138,25 +138,40 @@ public final class PythonJson {
       g.writeRaw('\n');
     }
 
+    /** An opening brace or bracket: one level deeper. */
+    private void open(JsonGenerator g, char bracket) throws IOException {
+      g.writeRaw(bracket);
+      level++;
+    }
+
+    /** A closing brace or bracket: on a line of its own unless the container is empty. */
+    private void close(JsonGenerator g, int members, char bracket) throws IOException {
+      level--;
+      if (members > 0) {
+        newline(g);
+      }
+      g.writeRaw(bracket);
+    }
+
+    /** A comma and a new line between members or values. */
+    private void separate(JsonGenerator g) throws IOException {
+      g.writeRaw(',');
+      newline(g);
+    }
+
     @Override
     public void writeStartObject(JsonGenerator g) throws IOException {
-      g.writeRaw('{');
-      level++;
+      open(g, '{');
     }
 
     @Override
     public void writeEndObject(JsonGenerator g, int nrOfEntries) throws IOException {
-      level--;
-      if (nrOfEntries > 0) {
-        newline(g);
-      }
-      g.writeRaw('}');
+      close(g, nrOfEntries, '}');
     }
 
     @Override
     public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
-      g.writeRaw(',');
-      newline(g);
+      separate(g);
     }
 
     @Override
@@ -166,23 +181,17 @@ public final class PythonJson {
 
     @Override
     public void writeStartArray(JsonGenerator g) throws IOException {
-      g.writeRaw('[');
-      level++;
+      open(g, '[');
     }
 
     @Override
     public void writeEndArray(JsonGenerator g, int nrOfValues) throws IOException {
-      level--;
-      if (nrOfValues > 0) {
-        newline(g);
-      }
-      g.writeRaw(']');
+      close(g, nrOfValues, ']');
     }
 
     @Override
     public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
-      g.writeRaw(',');
-      newline(g);
+      separate(g);
     }
 
     @Override
