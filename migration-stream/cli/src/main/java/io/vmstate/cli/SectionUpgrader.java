@@ -1,0 +1,107 @@
+package io.vmstate.cli;
+
+import io.vmstate.api.QemuRelease;
+import io.vmstate.api.SectionRef;
+import io.vmstate.api.VersionMismatchException;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.VmStateCodec;
+import io.vmstate.stream.MigrationStreamReader;
+import io.vmstate.stream.MigrationStreamWriter;
+import io.vmstate.stream.SectionType;
+import io.vmstate.stream.StreamEvent;
+import io.vmstate.stream.StreamRewriter;
+import io.vmstate.stream.TypedDescriptions;
+import io.vmstate.stream.vmdesc.JsonTree;
+import io.vmstate.stream.vmdesc.QemuJsonWriter;
+import io.vmstate.stream.vmdesc.VmdescWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The heart of {@code vmstate upgrade}: a FULL device section whose vmsd has a typed description
+ * ({@link TypedDescriptions}) and was written at an older version is decoded with that
+ * description's generic mirror at the stream's version (which must lie inside the description's
+ * window) and encoded again at the description's current version; its vmdesc entry is replaced by
+ * the one the save produces. Fields the old version did not send take the record's default (zero).
+ * With a target release, subsections newer than it are left out, or refused when they hold state.
+ * Every other section is left to the rewriter (byte-identical copy).
+ */
+final class SectionUpgrader implements StreamRewriter.SectionHandler {
+  /** One upgraded section, for the report. */
+  record Upgrade(SectionRef from, int toVersion) {
+    @Override
+    public String toString() {
+      return from.idstr()
+          + " instance "
+          + from.instanceId()
+          + ": version "
+          + from.versionId()
+          + " -> "
+          + toVersion;
+    }
+  }
+
+  private final QemuRelease target;
+  private final List<Upgrade> upgrades = new ArrayList<>();
+
+  /** Re-encodes for {@code target} (null: the newest release), see {@link VmStateCodec}. */
+  SectionUpgrader(QemuRelease target) {
+    this.target = target;
+  }
+
+  List<Upgrade> upgrades() {
+    return List.copyOf(upgrades);
+  }
+
+  @Override
+  public boolean rewrite(
+      StreamEvent.Section s, MigrationStreamReader reader, MigrationStreamWriter writer)
+      throws VmStateException {
+    if (s.type() != SectionType.FULL || reader.vmdesc() == null) {
+      return false;
+    }
+    SectionRef ref = s.section();
+    Map<String, Object> entry = reader.vmdesc().device(ref.idstr(), ref.instanceId());
+    if (entry == null) {
+      return false;
+    }
+    String vmsd = String.valueOf(entry.get("vmsd_name"));
+    TypedDescriptions.Entry typed = TypedDescriptions.lookup(vmsd);
+    VmStateDescription<StateRecord> mirror = TypedDescriptions.mirror(vmsd);
+    if (typed == null || mirror == null || ref.versionId() == mirror.version()) {
+      return false;
+    }
+    try {
+      VersionMismatchException.check(
+          vmsd, ref.versionId(), mirror.minimumVersion(), mirror.version());
+    } catch (VersionMismatchException x) {
+      throw x.atOffset(s.offset()).inSection(ref);
+    }
+    StateRecord record = new StateRecord(vmsd);
+    typed.configure().accept(entry, record);
+    reader.readDevice(mirror, record);
+    SectionRef upgraded = new SectionRef(ref.idstr(), ref.instanceId(), mirror.version());
+    writer.sectionHeader(s.type(), s.sectionId(), upgraded);
+    QemuJsonWriter json = new QemuJsonWriter();
+    json.startObject(null);
+    json.str("name", ref.idstr());
+    json.int64("instance_id", ref.instanceId());
+    try {
+      VmStateCodec.DEFAULT.save(mirror, record, writer.output(), new VmdescWriter(json), target);
+    } catch (VmStateException x) {
+      throw x.inSection(upgraded);
+    }
+    json.endObject();
+    byte[] text = json.text().getBytes(StandardCharsets.UTF_8);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> newEntry = (Map<String, Object>) JsonTree.parse(text, 0, text.length, 0);
+    entry.clear();
+    entry.putAll(newEntry);
+    upgrades.add(new Upgrade(ref, mirror.version()));
+    return true;
+  }
+}

@@ -1,0 +1,93 @@
+package io.vmstate.cli.transport;
+
+import io.vmstate.transport.DeviceStateFileTarget;
+import io.vmstate.transport.MigrationDestination;
+import io.vmstate.transport.MigrationResult;
+import io.vmstate.transport.MigrationSession;
+import io.vmstate.transport.QemuStreamSink;
+import io.vmstate.transport.TransportOptions;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vmstate receive --listen HOST:PORT --out FILE [--framed]}. */
+@Command(
+    name = "receive",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Receive one migration on HOST:PORT into FILE.",
+      "Raw (default): accepts QEMU's 'migrate tcp:HOST:PORT' (or 'vmstate send'), writes"
+          + " FILE.partial and decodes the stream as it arrives (header, configuration, RAM; device"
+          + " sections QEMU describes only in its trailing vmdesc once that is in), and keeps FILE"
+          + " only when all of it decoded.",
+      "--framed: a verified session from 'vmstate send --framed'; FILE becomes a device-state"
+          + " stream (header, device sections, EOF), written only when every section arrived with"
+          + " a good CRC32C.",
+      "Prints the bound address on stderr and a JSON summary on stdout; exit 0 ok, 1 failed"
+          + " migration or bad data, 2 usage."
+    })
+public final class ReceiveCommand implements Callable<Integer> {
+  @Option(names = "--listen", required = true, paramLabel = "HOST:PORT")
+  String listen;
+
+  @Option(names = "--out", required = true, paramLabel = "FILE")
+  Path out;
+
+  @Mixin TransportCli.SessionOptions session;
+
+  @ArgGroup(exclusive = false)
+  TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    InetSocketAddress at = TransportCli.address(listen, spec.commandLine());
+    PrintWriter err = spec.commandLine().getErr();
+    TransportOptions options = session.options(true, tls, spec.commandLine(), err);
+    CompletableFuture<MigrationSession> first = new CompletableFuture<>();
+    try (MigrationDestination dest = MigrationDestination.create(options)) {
+      SocketAddress bound =
+          session.framed
+              ? dest.listenFramed(
+                  at,
+                  s -> {
+                    first.complete(s);
+                    return new DeviceStateFileTarget(out);
+                  })
+              : dest.listenRaw(
+                  at,
+                  s -> {
+                    first.complete(s);
+                    return QemuStreamSink.toFile(out);
+                  });
+      err.println("vmstate: listening on " + bound);
+      err.flush();
+      MigrationSession s = first.get();
+      MigrationResult r = s.await(Duration.ofDays(365));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "{\"out\": \"%s\", \"from\": \"%s\", \"mode\": \"%s\", \"ok\": true, \"bytes\": %d,"
+                  + " \"sections\": %d, \"millis\": %d}%n",
+              TransportCli.json(out.toString()),
+              TransportCli.json(String.valueOf(s.remoteAddress())),
+              session.framed ? "framed" : "raw",
+              r.bytes(),
+              r.sections(),
+              r.elapsed().toMillis());
+      spec.commandLine().getOut().flush();
+    }
+    return 0;
+  }
+}

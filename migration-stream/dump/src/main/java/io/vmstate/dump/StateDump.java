@@ -1,0 +1,299 @@
+package io.vmstate.dump;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.vmstate.api.VmStateDecodeException;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.WireInput;
+import io.vmstate.stream.MigrationStreamReader;
+import io.vmstate.stream.StreamEvent;
+import io.vmstate.stream.TypedDescriptions;
+import io.vmstate.stream.ram.RamBlock;
+import io.vmstate.stream.ram.RamSink;
+import io.vmstate.stream.vmdesc.Vmdesc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prints a stream's state as QEMU's analyze-migration.py {@code -d state [-m]} does: one member
+ * {@code "<idstr> (<section id>)"} per section in stream order, RAM as {@code "section sizes"} (and
+ * {@code "memory"} with {@code -m}), devices decoded field by field. Output is streamed; only the
+ * devices waiting to be printed (a few) are in memory; devices are printed on a second thread while
+ * the next ones are decoded.
+ */
+public final class StateDump {
+  /** Which descriptions decode devices. */
+  public enum Schema {
+    /** The stream's vmdesc for every device. */
+    VMDESC,
+    /** Our typed descriptions where we have them, the vmdesc elsewhere. */
+    TYPED
+  }
+
+  private final MigrationStreamReader reader;
+  private final JsonGenerator g;
+  private final boolean memory;
+  private final Schema schema;
+  private final RamSink ramTee;
+  private RamJson ram;
+
+  /** How each device layout is printed, worked out once per layout (512 CPUs share one). */
+  private final Map<Object, AnalyzerRenderer.Layout> layouts = new HashMap<>();
+
+  /** The nesting level of the document's members (where device objects open). */
+  private final int level;
+
+  /** Builds device texts; used only on the queue's thread. */
+  private final AnalyzerRenderer renderer = new AnalyzerRenderer();
+
+  /** The text of the device being printed; used only on the queue's thread. */
+  private final AsciiText text = new AsciiText();
+
+  /**
+   * Devices are printed on the queue's thread while the next are decoded; everything else is
+   * written here once the queue is drained.
+   */
+  private RenderQueue queue;
+
+  public StateDump(MigrationStreamReader reader, JsonGenerator g, boolean memory, Schema schema) {
+    this(reader, g, memory, schema, null);
+  }
+
+  /**
+   * A dump that also hands RAM records to {@code ramTee} (which consumes the page bytes when the
+   * dump does not print memory), as {@code extract} does to write block files.
+   */
+  public StateDump(
+      MigrationStreamReader reader,
+      JsonGenerator g,
+      boolean memory,
+      Schema schema,
+      RamSink ramTee) {
+    this.ramTee = ramTee;
+    this.reader = reader;
+    this.g = g;
+    PythonJson.Indent4 indent = PythonJson.indent(g);
+    if (indent == null) {
+      throw new IllegalArgumentException("the generator was not made by PythonJson");
+    }
+    this.level = indent.level() + 1;
+    this.memory = memory;
+    this.schema = schema;
+  }
+
+  /** Writes the whole document (without the final newline Python's print adds). */
+  public void run() throws VmStateException, IOException {
+    try (RenderQueue q = new RenderQueue()) {
+      queue = q;
+      g.writeStartObject();
+      try {
+        for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
+          if (e instanceof StreamEvent.Section s) {
+            section(s);
+          } else if (e instanceof StreamEvent.Eof) {
+            closeRam();
+          }
+        }
+      } catch (VmStateException | IOException | RuntimeException x) {
+        q.drain(); // a device printed before this point may have failed first
+        throw x;
+      }
+      q.drain();
+      g.writeEndObject();
+      g.flush();
+    } finally {
+      queue = null;
+    }
+  }
+
+  private void section(StreamEvent.Section s) throws VmStateException, IOException {
+    String key = s.section().idstr() + " (" + Integer.toUnsignedString(s.sectionId()) + ")";
+    if (s.isRam()) {
+      queue.drain();
+      if (s.type().hasFullHeader()) {
+        closeRam();
+        g.writeFieldName(key);
+        g.writeStartObject();
+        g.writeFieldName("section sizes");
+        g.writeStartObject();
+        ram = new RamJson(s.sectionId());
+      } else if (ram == null || ram.sectionId != s.sectionId()) {
+        throw (VmStateDecodeException)
+            VmStateDecodeException.corrupt(
+                    "a RAM section continues after another section started; dump cannot print"
+                        + " interleaved iterable sections")
+                .atOffset(s.offset())
+                .inSection(s.section());
+      }
+      try {
+        reader.readRam(ram);
+      } catch (UncheckedIOException x) {
+        throw x.getCause();
+      }
+      return;
+    }
+    closeRam();
+    if (!s.type().hasFullHeader()) {
+      reader.readDeviceGeneric();
+      return;
+    }
+    Vmdesc vmdesc = reader.vmdesc();
+    Map<String, Object> entry =
+        vmdesc == null ? null : vmdesc.device(s.section().idstr(), s.section().instanceId());
+    StateRecord rec = decode(s, entry);
+    if (entry == null) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.corrupt("section has no vmdesc entry to print it with")
+              .atOffset(s.offset())
+              .inSection(s.section());
+    }
+    Object layoutKey = Vmdesc.layout(entry);
+    AnalyzerRenderer.Layout layout = layouts.get(layoutKey);
+    if (layout == null) {
+      try {
+        layout = AnalyzerRenderer.layout(entry);
+      } catch (VmStateException x) {
+        throw x.atOffset(s.bodyOffset()).inSection(s.section());
+      }
+      layouts.put(layoutKey, layout);
+    }
+    AnalyzerRenderer.Layout printed = layout;
+    queue.submit(
+        () -> {
+          try {
+            renderer.render(printed, rec, level, text);
+          } catch (VmStateException x) {
+            throw x.atOffset(s.bodyOffset()).inSection(s.section());
+          }
+          g.writeFieldName(key);
+          text.writeValue(g);
+        });
+  }
+
+  private StateRecord decode(StreamEvent.Section s, Map<String, Object> entry)
+      throws VmStateException {
+    if (schema == Schema.TYPED && entry != null) {
+      String vmsd = String.valueOf(entry.get("vmsd_name"));
+      VmStateDescription<StateRecord> typed = TypedDescriptions.mirror(vmsd);
+      if (typed != null) {
+        StateRecord r = new StateRecord(vmsd);
+        TypedDescriptions.lookup(vmsd).configure().accept(entry, r);
+        reader.readDevice(typed, r);
+        return r;
+      }
+    }
+    return reader.readDeviceGeneric();
+  }
+
+  private void closeRam() throws IOException, VmStateException {
+    if (ram == null) {
+      return;
+    }
+    queue.drain();
+    ram.closeSizes();
+    if (memory) {
+      ram.openMemory();
+      g.writeEndObject();
+    }
+    g.writeEndObject();
+    ram = null;
+  }
+
+  /** Writes RAM records into the open RAM object. */
+  private final class RamJson implements RamSink {
+    final int sectionId;
+    private boolean sizesOpen = true;
+    private boolean memoryOpen;
+    private byte[] page = new byte[0];
+
+    RamJson(int sectionId) {
+      this.sectionId = sectionId;
+    }
+
+    void closeSizes() throws IOException {
+      if (sizesOpen) {
+        g.writeEndObject();
+        sizesOpen = false;
+      }
+    }
+
+    void openMemory() throws IOException {
+      if (!memoryOpen) {
+        g.writeFieldName("memory");
+        g.writeStartObject();
+        memoryOpen = true;
+      }
+    }
+
+    @Override
+    public void blocks(long totalBytes, List<RamBlock> blocks) throws VmStateException {
+      if (ramTee != null) {
+        ramTee.blocks(totalBytes, blocks);
+      }
+      try {
+        for (RamBlock b : blocks) {
+          g.writeStringField(b.idstr(), String.format("0x%016x", b.usedLength()));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private void entry(RamBlock b, long addr, String value) {
+      try {
+        closeSizes();
+        openMemory();
+        g.writeStringField(String.format("%s (0x%016x)", b.idstr(), addr), value);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public void zeroPage(RamBlock b, long addr, boolean continued, int fill)
+        throws VmStateException {
+      if (ramTee != null) {
+        ramTee.zeroPage(b, addr, continued, fill);
+      }
+      if (memory) {
+        // The analyzer reads the fill byte signed and prints it with '0x%02x'.
+        int signed = (byte) fill;
+        String hex = signed < 0 ? "-" + Integer.toHexString(-signed) : String.format("%02x", fill);
+        entry(b, addr, "Filled with 0x" + hex);
+      } else {
+        closeSizesUnchecked();
+      }
+    }
+
+    @Override
+    public void page(RamBlock b, long addr, boolean continued, WireInput in, int pageSize)
+        throws VmStateException {
+      if (!memory) {
+        closeSizesUnchecked();
+        if (ramTee != null) {
+          ramTee.page(b, addr, continued, in, pageSize);
+        } else {
+          in.skip(pageSize);
+        }
+        return;
+      }
+      if (page.length != pageSize) {
+        page = new byte[pageSize];
+      }
+      in.readBytes(page, 0, pageSize);
+      entry(b, addr, AnalyzerRenderer.hexBytes(page, 0, pageSize));
+    }
+
+    private void closeSizesUnchecked() {
+      try {
+        closeSizes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

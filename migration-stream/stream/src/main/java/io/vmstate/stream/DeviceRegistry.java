@@ -1,0 +1,482 @@
+package io.vmstate.stream;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import io.vmstate.api.ArrayField;
+import io.vmstate.api.BufferField;
+import io.vmstate.api.Field;
+import io.vmstate.api.QemuRelease;
+import io.vmstate.api.SectionRef;
+import io.vmstate.api.StateCopier;
+import io.vmstate.api.StructField;
+import io.vmstate.api.VarCount;
+import io.vmstate.api.VersionMismatchException;
+import io.vmstate.api.VmStateDecodeException;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
+import io.vmstate.codec.DownLevel;
+import io.vmstate.codec.GenericBinding;
+import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.VmStateCodec;
+import io.vmstate.codec.WireOutput;
+import io.vmstate.stream.ram.RamSink;
+import io.vmstate.stream.vmdesc.QemuJsonWriter;
+import io.vmstate.stream.vmdesc.VmdescWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * QEMU's savevm/loadvm over registered devices (reference §5.5–5.7).
+ *
+ * <p><b>Save</b> writes a complete stream: header, configuration, one FULL section per device in
+ * descending {@link io.vmstate.api.MigrationPriority} then registration order (a device whose
+ * top-level {@code needed} is false is omitted, as in QEMU, and so is one introduced after the
+ * target release of a down-level save), footers, EOF and the vmdesc JSON, built from the codec's
+ * {@link io.vmstate.codec.SaveObserver} events in QEMU's compact formatting. Section ids are given
+ * at registration, from 0, as QEMU's global counter does.
+ *
+ * <p><b>Load</b> dispatches each section by (idstr, instance id). An unknown section fails with
+ * QEMU's message, unless {@link LoadOptions#decodeUnknown} asks for it to be decoded through the
+ * stream's vmdesc into a {@link StateRecord} (returned in the {@link LoadResult}). Versions are
+ * checked against each description's window and footers against their sections.
+ *
+ * <p>Loading is atomic across the registry: nothing is applied unless the whole stream decoded.
+ * Each device is staged: with a {@link StateCopier} the load (hooks included) runs on a copy that
+ * is copied into the object at the end; without one, the section is decoded into the generic mirror
+ * of its description and loaded into the object from those bytes at the end (so its hooks run at
+ * commit time).
+ */
+public final class DeviceRegistry {
+  private final MachineConfiguration configuration;
+  private final List<Device<?>> devices = new ArrayList<>();
+  private int nextSectionId;
+
+  private record Device<T>(
+      String idstr, long instanceId, VmStateDescription<T> description, T object, int sectionId) {}
+
+  /** Options of {@link #load}. */
+  public record LoadOptions(
+      boolean decodeUnknown, boolean crossCheck, boolean checkConfiguration, RamSink ram) {
+    /** QEMU's behaviour: unknown sections fail; RAM pages are skipped. */
+    public static final LoadOptions DEFAULT = new LoadOptions(false, false, true, RamSink.SKIP);
+
+    public LoadOptions withDecodeUnknown(boolean b) {
+      return new LoadOptions(b, crossCheck, checkConfiguration, ram);
+    }
+
+    /** Also decode registered devices through the vmdesc and fail unless both agree. */
+    public LoadOptions withCrossCheck(boolean b) {
+      return new LoadOptions(decodeUnknown, b, checkConfiguration, ram);
+    }
+
+    public LoadOptions withCheckConfiguration(boolean b) {
+      return new LoadOptions(decodeUnknown, crossCheck, b, ram);
+    }
+
+    /** Where RAM pages go (default: skipped). */
+    public LoadOptions withRam(RamSink sink) {
+      return new LoadOptions(decodeUnknown, crossCheck, checkConfiguration, checkNotNull(sink));
+    }
+  }
+
+  /** What a load found besides the registered devices. */
+  public record LoadResult(
+      MachineConfiguration configuration,
+      Map<SectionRef, StateRecord> unknownSections,
+      int sectionsLoaded) {}
+
+  public DeviceRegistry(MachineConfiguration configuration) {
+    this.configuration = checkNotNull(configuration, "configuration");
+  }
+
+  public MachineConfiguration configuration() {
+    return configuration;
+  }
+
+  /** A registered device as seen from outside: its section identity, description and object. */
+  public record Registered<T>(
+      String idstr, long instanceId, int sectionId, VmStateDescription<T> description, T object) {}
+
+  /** The registered devices, in registration order (a snapshot of the list). */
+  public List<Registered<?>> devices() {
+    List<Registered<?>> out = new ArrayList<>(devices.size());
+    for (Device<?> d : devices) {
+      out.add(registered(d));
+    }
+    return out;
+  }
+
+  private static <T> Registered<T> registered(Device<T> d) {
+    return new Registered<>(d.idstr, d.instanceId, d.sectionId, d.description, d.object);
+  }
+
+  /** Registers a device; its section id is the next free one. */
+  public <T> DeviceRegistry register(
+      String idstr, long instanceId, VmStateDescription<T> description, T object) {
+    checkNotNull(idstr, "idstr");
+    checkArgument(!idstr.isEmpty() && idstr.length() <= 255, "bad idstr '%s'", idstr);
+    checkNotNull(description, "description");
+    checkNotNull(object, "object");
+    checkArgument(
+        find(idstr, instanceId) == null,
+        "Detected duplicate SaveStateEntry: id=%s, instance_id=0x%s",
+        idstr,
+        Long.toHexString(instanceId));
+    devices.add(new Device<>(idstr, instanceId, description, object, nextSectionId++));
+    return this;
+  }
+
+  private Device<?> find(String idstr, long instance) {
+    for (Device<?> d : devices) {
+      if (d.idstr.equals(idstr) && d.instanceId == instance) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  // ---- save ----
+
+  /** Writes the whole stream into {@code out} (and flushes it), for the newest QEMU. */
+  public void save(WireOutput out) throws VmStateException {
+    save(out, null);
+  }
+
+  /**
+   * Writes the whole stream for QEMU release {@code target} (null: the newest): sections and
+   * subsections introduced after {@code target} are omitted, or refused with a {@link
+   * io.vmstate.api.VmStateEncodeException} naming them when they hold non-default state ({@link
+   * DownLevel}).
+   */
+  public void save(WireOutput out, QemuRelease target) throws VmStateException {
+    MigrationStreamWriter w = new MigrationStreamWriter(out);
+    QemuJsonWriter json = new QemuJsonWriter();
+    json.startObject(null);
+    json.int64("page_size", configuration.pageSize(4096));
+    json.startArray("devices");
+    w.header();
+    w.configuration(configuration);
+    List<Device<?>> order = new ArrayList<>(devices);
+    order.sort(
+        Comparator.comparing((Device<?> d) -> d.description.priority().ordinal()).reversed());
+    for (Device<?> d : order) {
+      saveDevice(w, json, d, target);
+    }
+    w.eof();
+    json.endArray();
+    json.endObject();
+    w.vmdesc(json.text().getBytes(StandardCharsets.UTF_8));
+    w.flush();
+  }
+
+  private static <T> void saveDevice(
+      MigrationStreamWriter w, QemuJsonWriter json, Device<T> d, QemuRelease target)
+      throws VmStateException {
+    if (!d.description.isNeeded(d.object)) {
+      return;
+    }
+    SectionRef ref = new SectionRef(d.idstr, d.instanceId, d.description.version());
+    try {
+      if (!DownLevel.keep(d.description, d.object, target)) {
+        return;
+      }
+    } catch (VmStateException e) {
+      throw e.inSection(ref);
+    }
+    json.startObject(null);
+    json.str("name", d.idstr);
+    json.int64("instance_id", d.instanceId);
+    w.device(
+        d.sectionId,
+        d.idstr,
+        d.instanceId,
+        d.description,
+        d.object,
+        new VmdescWriter(json),
+        target);
+    json.endObject();
+  }
+
+  /** The whole stream as bytes. */
+  public byte[] saveToBytes() throws VmStateException {
+    return saveToBytes(null);
+  }
+
+  /** The whole stream as bytes, written for {@code target} (null: the newest QEMU). */
+  public byte[] saveToBytes(QemuRelease target) throws VmStateException {
+    WireOutput out = WireOutput.toBytes(64 * 1024);
+    save(out, target);
+    return out.toByteArray();
+  }
+
+  // ---- load ----
+
+  /** Loads a whole stream; nothing is applied unless all of it decoded. */
+  public LoadResult load(MigrationStreamReader reader, LoadOptions options)
+      throws VmStateException {
+    Loading loading = loading(options);
+    for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
+      if (e instanceof StreamEvent.Configuration c) {
+        loading.configuration(c);
+      } else if (e instanceof StreamEvent.Section s) {
+        if (s.isRam()) {
+          reader.readRam(options.ram());
+        } else if (!loading.section(reader, s)) {
+          throw loading.unknownSection(s);
+        }
+      }
+    }
+    return loading.commit();
+  }
+
+  /**
+   * A load driven by its caller, one item at a time ({@link #load} drives one from a reader; a push
+   * parser drives one as the stream arrives). RAM section bodies are the caller's. Nothing is
+   * applied before {@link #commit}.
+   */
+  public Loading loading(LoadOptions options) {
+    return new Loading(checkNotNull(options, "options"));
+  }
+
+  /** See {@link #loading}. */
+  public final class Loading {
+    private final LoadOptions options;
+    private final List<Runnable> commits = new ArrayList<>();
+    private final List<Device<?>> deferred = new ArrayList<>();
+    private final List<byte[]> deferredBytes = new ArrayList<>();
+    private final List<Integer> deferredVersions = new ArrayList<>();
+    private final Map<SectionRef, StateRecord> unknown = new LinkedHashMap<>();
+    private MachineConfiguration received;
+    private int loaded;
+    private boolean committed;
+
+    private Loading(LoadOptions options) {
+      this.options = options;
+    }
+
+    /** The stream's configuration section (checked unless the options say not to). */
+    public void configuration(StreamEvent.Configuration c) throws VmStateException {
+      if (options.checkConfiguration()) {
+        checkConfiguration(c.configuration(), c.offset());
+      }
+      received = c.configuration();
+    }
+
+    /**
+     * Stages the body of device section {@code s} (not RAM), read from {@code reader} right after
+     * its header event. Returns false, having read nothing, when the section belongs to no
+     * registered device and {@link LoadOptions#decodeUnknown} asks for it to be decoded, but the
+     * reader has no vmdesc (yet); fails when it belongs to none and the options do not.
+     */
+    public boolean section(MigrationStreamReader reader, StreamEvent.Section s)
+        throws VmStateException {
+      checkState(!committed, "this load was committed");
+      Device<?> d = find(s.section().idstr(), s.section().instanceId());
+      if (d == null) {
+        if (!options.decodeUnknown()) {
+          throw unknownSection(s);
+        }
+        if (reader.vmdesc() == null) {
+          return false;
+        }
+        unknown.put(s.section(), reader.readDeviceGeneric());
+        return true;
+      }
+      stage(reader, s, d, options, commits, deferred, deferredBytes, deferredVersions);
+      loaded++;
+      return true;
+    }
+
+    /** QEMU's error for a section of no registered device. */
+    public VmStateDecodeException unknownSection(StreamEvent.Section s) {
+      return (VmStateDecodeException)
+          VmStateDecodeException.corrupt(
+                  String.format(
+                      "Unknown savevm section or instance '%s' %d. Make sure that your"
+                          + " current VM setup matches your saved VM setup, including any"
+                          + " hotplugged devices",
+                      s.section().idstr(), s.section().instanceId()))
+              .atOffset(s.offset())
+              .inSection(s.section());
+    }
+
+    /** Applies every staged device (once the whole stream decoded). */
+    public LoadResult commit() throws VmStateException {
+      checkState(!committed, "this load was committed");
+      committed = true;
+      for (Runnable r : commits) {
+        r.run();
+      }
+      for (int i = 0; i < deferred.size(); i++) {
+        applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
+      }
+      return new LoadResult(received, unknown, loaded);
+    }
+  }
+
+  private static <T> void applyBytes(Device<T> d, byte[] bytes, int version)
+      throws VmStateException {
+    try {
+      VmStateCodec.DEFAULT.load(d.description, d.object, bytes, version);
+    } catch (VmStateException e) {
+      throw e.inSection(new SectionRef(d.idstr, d.instanceId, version));
+    }
+  }
+
+  private <T> void stage(
+      MigrationStreamReader reader,
+      StreamEvent.Section s,
+      Device<T> d,
+      LoadOptions options,
+      List<Runnable> commits,
+      List<Device<?>> deferred,
+      List<byte[]> deferredBytes,
+      List<Integer> deferredVersions)
+      throws VmStateException {
+    SectionRef ref = s.section();
+    VmStateDescription<T> desc = d.description;
+    try {
+      VersionMismatchException.check(
+          ref.idstr(), ref.versionId(), desc.minimumVersion(), desc.version());
+    } catch (VersionMismatchException x) {
+      throw x.atOffset(s.offset()).inSection(ref);
+    }
+    if (options.crossCheck() && reader.vmdesc() != null) {
+      crossChecked(reader, s, d, commits, deferred, deferredBytes, deferredVersions);
+      return;
+    }
+    StateCopier<T> copier = desc.copier();
+    if (copier != null) {
+      T copy = copier.copyOf(d.object);
+      reader.readDevice(desc, copy);
+      commits.add(() -> copier.copyInto(copy, d.object));
+      return;
+    }
+    VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
+    StateRecord r = mirrorRecord(desc, d.object);
+    reader.readDevice(mirror, r);
+    deferred.add(d);
+    deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r));
+    deferredVersions.add(ref.versionId());
+  }
+
+  /**
+   * Decodes through the vmdesc, then the typed description from the same bytes; both must agree.
+   */
+  private <T> void crossChecked(
+      MigrationStreamReader reader,
+      StreamEvent.Section s,
+      Device<T> d,
+      List<Runnable> commits,
+      List<Device<?>> deferred,
+      List<byte[]> deferredBytes,
+      List<Integer> deferredVersions)
+      throws VmStateException {
+    SectionRef ref = s.section();
+    VmStateDescription<StateRecord> schema = reader.schemaFor(ref);
+    StateRecord viaVmdesc = new StateRecord(schema.name());
+    reader.readDevice(schema, viaVmdesc);
+    byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(schema, viaVmdesc);
+    VmStateDescription<StateRecord> mirror = GenericBinding.mirror(d.description);
+    StateRecord viaTyped = mirrorRecord(d.description, d.object);
+    VmStateCodec.DEFAULT.load(mirror, viaTyped, bytes, ref.versionId());
+    String difference = firstDifference(ref.idstr(), viaVmdesc, viaTyped);
+    if (difference != null) {
+      throw VmStateDecodeException.corrupt(
+              "typed description '"
+                  + d.description.name()
+                  + "' and the stream's vmdesc decode different values: "
+                  + difference)
+          .atOffset(s.bodyOffset())
+          .inSection(ref);
+    }
+    deferred.add(d);
+    deferredBytes.add(bytes);
+    deferredVersions.add(ref.versionId());
+  }
+
+  /**
+   * A record for the generic mirror of {@code desc} with the configuration counts (such as a
+   * GICv3's {@code num_cpu}) of the registered object, which the wire does not carry.
+   */
+  static <T> StateRecord mirrorRecord(VmStateDescription<T> desc, T object) {
+    StateRecord r = new StateRecord(desc.name());
+    for (Field<T> f : desc.fields()) {
+      VarCount<T> vc =
+          f instanceof StructField<T, ?> s
+              ? s.varCount()
+              : f instanceof ArrayField<T> a
+                  ? a.varCount()
+                  : f instanceof BufferField<T> b ? b.varCount() : null;
+      if (vc != null && !vc.isFieldReference()) {
+        r.setConfig(vc.name(), vc.count(object));
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The first field path at which two decodings of one section differ (compared as {@link
+   * StateFlattener} prints values), or null when they agree.
+   */
+  static String firstDifference(String idstr, StateRecord viaVmdesc, StateRecord viaTyped) {
+    Map<String, String> a = StateFlattener.flatten(idstr, viaVmdesc);
+    Map<String, String> b = StateFlattener.flatten(idstr, viaTyped);
+    if (a.equals(b)) {
+      return null;
+    }
+    for (Map.Entry<String, String> e : a.entrySet()) {
+      String other = b.get(e.getKey());
+      if (!e.getValue().equals(other)) {
+        return e.getKey()
+            + ": vmdesc "
+            + e.getValue()
+            + " vs typed "
+            + (other == null ? "(no such field)" : other);
+      }
+    }
+    for (String k : b.keySet()) {
+      if (!a.containsKey(k)) {
+        return k + ": only the typed description has it";
+      }
+    }
+    return "the fields are in another order";
+  }
+
+  private void checkConfiguration(MachineConfiguration received, long offset)
+      throws VmStateDecodeException {
+    String local = configuration.machine();
+    String got = received.machine();
+    if (!local.startsWith(got)) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.validationFailed(
+                  "Machine type received is '" + got + "' and local is '" + local + "'")
+              .atOffset(offset);
+    }
+    int localBits = configuration.targetPageBits() == null ? 0 : configuration.targetPageBits();
+    int gotBits = received.targetPageBits() == null ? 0 : received.targetPageBits();
+    if (localBits != gotBits) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.validationFailed(
+                  "Received TARGET_PAGE_BITS is " + gotBits + " but local is " + localBits)
+              .atOffset(offset);
+    }
+    boolean localIgnore = configuration.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
+    boolean gotIgnore = received.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
+    if (localIgnore != gotIgnore) {
+      throw (VmStateDecodeException)
+          VmStateDecodeException.validationFailed(
+                  "Capability x-ignore-shared is "
+                      + (localIgnore ? "on" : "off")
+                      + ", but received capability is "
+                      + (gotIgnore ? "on" : "off"))
+              .atOffset(offset);
+    }
+  }
+}

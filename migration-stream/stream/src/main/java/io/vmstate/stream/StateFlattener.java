@@ -1,0 +1,140 @@
+package io.vmstate.stream;
+
+import io.vmstate.api.VmStateException;
+import io.vmstate.api.WireType;
+import io.vmstate.codec.Elements;
+import io.vmstate.codec.Scalars;
+import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.StateValue;
+import io.vmstate.codec.WireInput;
+import io.vmstate.stream.ram.RamBlock;
+import io.vmstate.stream.ram.RamSink;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads a whole stream into a flat map {@code "idstr:instance/field/path[i]" -> value text}, for
+ * {@code vmstate diff}: device fields as hex of their width (bool as true/false, buffers as hex
+ * bytes), RAM as one line per block with its length and a CRC32C over its page records.
+ */
+public final class StateFlattener {
+  private StateFlattener() {}
+
+  public static Map<String, String> flatten(MigrationStreamReader r) throws VmStateException {
+    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, CRC32C> crcs = new LinkedHashMap<>();
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    RamSink ram =
+        new RamSink() {
+          private final byte[] page = new byte[64 * 1024];
+
+          @Override
+          public void blocks(long total, List<RamBlock> blocks) {
+            for (RamBlock b : blocks) {
+              sizes.put(b.idstr(), b.usedLength());
+              crcs.put(b.idstr(), new CRC32C());
+            }
+          }
+
+          @Override
+          public void zeroPage(RamBlock b, long addr, boolean c, int fill) {
+            CRC32C crc = crcs.get(b.idstr());
+            crc.update(longBytes(addr));
+            crc.update(fill);
+          }
+
+          @Override
+          public void page(RamBlock b, long addr, boolean c, WireInput in, int size)
+              throws VmStateException {
+            byte[] buf = size <= page.length ? page : new byte[size];
+            in.readBytes(buf, 0, size);
+            CRC32C crc = crcs.get(b.idstr());
+            crc.update(longBytes(addr));
+            crc.update(buf, 0, size);
+          }
+        };
+    for (StreamEvent e = r.next(); e != null; e = r.next()) {
+      if (e instanceof StreamEvent.Configuration c) {
+        out.put("configuration", c.configuration().toString());
+      } else if (e instanceof StreamEvent.Section s) {
+        if (s.isRam()) {
+          r.readRam(ram);
+        } else {
+          StateRecord rec = r.readDeviceGeneric();
+          record(out, s.section().idstr() + ":" + s.section().instanceId(), rec);
+        }
+      }
+    }
+    for (Map.Entry<String, CRC32C> c : crcs.entrySet()) {
+      out.put(
+          "ram/" + c.getKey(),
+          String.format(
+              "length 0x%x, crc32c %08x", sizes.get(c.getKey()), c.getValue().getValue()));
+    }
+    return out;
+  }
+
+  private static byte[] longBytes(long v) {
+    byte[] b = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (v >>> (56 - 8 * i));
+    }
+    return b;
+  }
+
+  /**
+   * One device's (or subsection's) values as {@code prefix/field/path[i] -> value text}, in field
+   * order: the canonical form in which two decodings of the same bytes are compared.
+   */
+  public static Map<String, String> flatten(String prefix, StateRecord r) {
+    Map<String, String> out = new LinkedHashMap<>();
+    record(out, prefix, r);
+    return out;
+  }
+
+  private static void record(Map<String, String> out, String prefix, StateRecord r) {
+    for (Map.Entry<String, StateValue> f : r.fields().entrySet()) {
+      value(out, prefix + "/" + f.getKey(), f.getValue());
+    }
+    for (Map.Entry<String, StateRecord> s : r.subsections().entrySet()) {
+      String shortName =
+          s.getKey().startsWith(r.name() + "/")
+              ? s.getKey().substring(r.name().length() + 1)
+              : s.getKey();
+      record(out, prefix + "/" + shortName, s.getValue());
+    }
+  }
+
+  private static void value(Map<String, String> out, String path, StateValue v) {
+    if (v instanceof StateValue.Scalar s) {
+      out.put(path, text(s.type(), s.bits()));
+    } else if (v instanceof StateValue.Array a && a.type() != WireType.BITMAP) {
+      Elements k = Elements.of(a.type());
+      for (int i = 0; i < a.length(); i++) {
+        out.put(path + "[" + i + "]", text(a.type(), k.bits(a.values(), i)));
+      }
+    } else if (v instanceof StateValue.Array a) {
+      long[] w = (long[]) a.values();
+      for (int i = 0; i < w.length; i++) {
+        out.put(path + "[" + i + "]", Scalars.hex(WireType.UINT64, w[i]));
+      }
+    } else if (v instanceof StateValue.Bytes b) {
+      out.put(path, HexFormat.ofDelimiter(" ").formatHex(b.bytes()));
+    } else if (v instanceof StateRecord rec) {
+      record(out, path, rec);
+    } else if (v instanceof StateValue.RecordArray ra) {
+      for (int i = 0; i < ra.elements().size(); i++) {
+        if (ra.elements().get(i) != null) {
+          record(out, path + "[" + i + "]", ra.elements().get(i));
+        }
+      }
+    }
+  }
+
+  private static String text(WireType t, long bits) {
+    return t == WireType.BOOL ? Boolean.toString(bits != 0) : Scalars.hex(t, bits);
+  }
+}

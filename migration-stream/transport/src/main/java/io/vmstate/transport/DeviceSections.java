@@ -1,0 +1,51 @@
+package io.vmstate.transport;
+
+import io.vmstate.api.VmStateException;
+import io.vmstate.codec.WireOutput;
+import io.vmstate.stream.MigrationStreamReader;
+import io.vmstate.stream.MigrationStreamWriter;
+import io.vmstate.stream.SectionType;
+import io.vmstate.stream.StreamEvent;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Where a stream's device sections (FULL, not RAM) sit: what a framed source announces. */
+final class DeviceSections {
+  private DeviceSections() {}
+
+  /** One device section: its header and the bytes {@code [bodyOffset, bodyEnd)} of its body. */
+  record Span(StreamEvent.Section section, long bodyOffset, long bodyEnd) {
+    int length() {
+      return Math.toIntExact(bodyEnd - bodyOffset);
+    }
+  }
+
+  /** Reads {@code reader} to its end (decoding every section) and lists the device sections. */
+  static List<Span> scan(MigrationStreamReader reader) throws VmStateException {
+    List<Span> spans = new ArrayList<>();
+    for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
+      if (e instanceof StreamEvent.Footer f
+          && f.section().type() == SectionType.FULL
+          && !f.section().isRam()) {
+        spans.add(new Span(f.section(), f.section().bodyOffset(), f.offset()));
+      }
+    }
+    return spans;
+  }
+
+  /**
+   * Writes a device-state stream (QEMU's layout for {@code qemu_save_device_state}): header, one
+   * FULL section with footer per section, EOF; no configuration, RAM or vmdesc.
+   */
+  static void write(WireOutput out, List<SectionData> sections) throws VmStateException {
+    MigrationStreamWriter w = new MigrationStreamWriter(out);
+    w.header();
+    for (SectionData s : sections) {
+      w.sectionHeader(SectionType.FULL, s.sectionId(), s.ref());
+      w.output().writeBytes(s.data().toByteArray());
+      w.footer(s.sectionId());
+    }
+    w.eof();
+    w.flush();
+  }
+}

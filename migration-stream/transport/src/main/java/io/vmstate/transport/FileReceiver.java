@@ -1,0 +1,138 @@
+package io.vmstate.transport;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.netty.buffer.ByteBuf;
+import io.vmstate.api.VmStateException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.function.Function;
+
+/**
+ * A raw sink that receives a stream into a file: {@code FILE.partial} while it arrives (optionally
+ * decoded as it arrives by an {@link IncrementalDecoder}), then a {@link RawStreamSink.FileCheck}
+ * over the complete file, then an atomic move to {@code FILE}. A failed migration (or decoding, or
+ * check) deletes the partial file and leaves {@code FILE} as it was.
+ *
+ * <p>{@link MigrationDestination} feeds it on the event loop ({@link EventLoopSink}): every
+ * received buffer goes straight to the file channel and then through the decoder, with no copy
+ * through the Java heap and no thread hand-off; only the end (the rest of the decoding, the check,
+ * the move) runs on a decoder thread, once the peer closed the connection.
+ */
+public final class FileReceiver implements EventLoopSink {
+  private final Path file;
+  private final Function<Runnable, IncrementalDecoder> decoders;
+  private final FileCheck check;
+
+  /**
+   * @param decoders makes the decoder of one reception from its per-section callback, or null to
+   *     only write the file
+   */
+  FileReceiver(Path file, Function<Runnable, IncrementalDecoder> decoders, FileCheck check) {
+    this.file = checkNotNull(file, "file").toAbsolutePath();
+    this.decoders = decoders;
+    this.check = checkNotNull(check, "check");
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Starts one reception: creates (truncates) {@code FILE.partial}. */
+  @Override
+  public Receiving open(Runnable sectionDone) throws IOException {
+    Path partial = file.resolveSibling(file.getFileName() + ".partial");
+    return new Receiving(
+        partial,
+        FileChannel.open(
+            partial,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING),
+        decoders == null ? null : decoders.apply(sectionDone),
+        sectionDone);
+  }
+
+  /** One reception in progress; {@link #write} on the event loop, then complete or abort. */
+  final class Receiving implements Reception {
+    private final Path partial;
+    private final FileChannel channel;
+    private final IncrementalDecoder decoder;
+    private final Runnable sectionDone;
+    private long bytes;
+
+    private Receiving(
+        Path partial, FileChannel channel, IncrementalDecoder decoder, Runnable sectionDone) {
+      this.partial = partial;
+      this.channel = channel;
+      this.decoder = decoder;
+      this.sectionDone = sectionDone;
+    }
+
+    @Override
+    public long bytes() {
+      return bytes;
+    }
+
+    /** Writes all readable bytes of {@code buf} (which stays the caller's), then decodes them. */
+    @Override
+    public void write(ByteBuf buf) throws IOException, VmStateException {
+      int n = buf.readableBytes();
+      if (buf.nioBufferCount() == 1) {
+        ByteBuffer b = buf.internalNioBuffer(buf.readerIndex(), n);
+        while (b.hasRemaining()) {
+          channel.write(b);
+        }
+      } else {
+        for (ByteBuffer b : buf.nioBuffers()) {
+          while (b.hasRemaining()) {
+            channel.write(b);
+          }
+        }
+      }
+      bytes += n;
+      if (decoder != null) {
+        decoder.feed(buf);
+      }
+    }
+
+    /** The stream ended cleanly: finish decoding, check the whole file, move it into place. */
+    @Override
+    public void complete() throws IOException, VmStateException {
+      try {
+        channel.close();
+        if (decoder != null) {
+          decoder.finish(partial);
+        }
+        check.check(partial, sectionDone);
+        Files.move(
+            partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | VmStateException | RuntimeException e) {
+        abort(e);
+        throw e;
+      }
+    }
+
+    /** The migration failed: drop the partial file. */
+    @Override
+    public void abort() {
+      abort(null);
+    }
+
+    private void abort(Exception failure) {
+      try {
+        channel.close();
+        Files.deleteIfExists(partial);
+      } catch (IOException e) {
+        if (failure != null) {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+  }
+}

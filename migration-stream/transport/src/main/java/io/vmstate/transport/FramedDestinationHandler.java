@@ -1,0 +1,255 @@
+package io.vmstate.transport;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.vmstate.api.IncompatibleSchemaException;
+import io.vmstate.api.SectionRef;
+import io.vmstate.api.VmStateException;
+import io.vmstate.transport.proto.Ack;
+import io.vmstate.transport.proto.Complete;
+import io.vmstate.transport.proto.DeviceSchema;
+import io.vmstate.transport.proto.Envelope;
+import io.vmstate.transport.proto.ErrorReason;
+import io.vmstate.transport.proto.Hello;
+import io.vmstate.transport.proto.ProblemKind;
+import io.vmstate.transport.proto.SectionFrame;
+import io.vmstate.transport.proto.Verdict;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The destination end of one framed session. Answers the Hello with a pre-flight Verdict, stages
+ * every section (CRC32C checked per frame, sections only from the announced set, each once, staged
+ * bytes bounded), checks the totals in the source's Complete, and only then applies everything to
+ * its {@link MigrationTarget} at once. Any failure before that drops the staged sections: the
+ * target never sees a partial migration.
+ */
+final class FramedDestinationHandler extends SessionHandler {
+  private enum State {
+    AWAIT_HELLO,
+    STREAMING,
+    APPLYING
+  }
+
+  private final MigrationTarget target;
+  private State state = State.AWAIT_HELLO;
+  private final Map<String, DeviceInfo> announced = new HashMap<>();
+  private final Set<String> received = new HashSet<>();
+  private final List<SectionData> staged = new ArrayList<>();
+  private SectionFrame open;
+  private ByteString openData = ByteString.EMPTY;
+  private long stagedBytes;
+
+  FramedDestinationHandler(
+      MigrationSession session, TransportOptions options, MigrationTarget target) {
+    super(session, options);
+    this.target = target;
+  }
+
+  @Override
+  void start(ChannelHandlerContext ctx) {
+    // Nothing to send: the source speaks first.
+  }
+
+  @Override
+  void onMessage(ChannelHandlerContext ctx, Envelope msg) throws VmStateException {
+    switch (msg.getBodyCase()) {
+      case HELLO -> onHello(ctx, msg.getHello());
+      case SECTION -> onSection(ctx, msg.getSection());
+      case COMPLETE -> onComplete(ctx, msg.getComplete());
+      default ->
+          throw MigrationTransportException.protocolViolation(
+              "a " + msg.getBodyCase() + " message sent to a destination");
+    }
+  }
+
+  private void onHello(ChannelHandlerContext ctx, Hello hello) throws VmStateException {
+    if (state != State.AWAIT_HELLO) {
+      throw MigrationTransportException.protocolViolation("a second Hello");
+    }
+    List<DeviceInfo> devices = new ArrayList<>();
+    for (DeviceSchema d : hello.getDevicesList()) {
+      if (d.getIdstr().isEmpty() || d.getIdstr().length() > 255) {
+        throw MigrationTransportException.protocolViolation(
+            "a device with an idstr of " + d.getIdstr().length() + " characters (expected 1..255)");
+      }
+      if (d.getVersion() < 0
+          || d.getMinimumVersion() < 0
+          || d.getMinimumVersion() > d.getVersion()) {
+        throw MigrationTransportException.protocolViolation(
+            "device '"
+                + d.getIdstr()
+                + "' announced with versions "
+                + Integer.toUnsignedString(d.getMinimumVersion())
+                + ".."
+                + Integer.toUnsignedString(d.getVersion())
+                + " (expected 0 <= minimum <= version < 2^31)");
+      }
+      devices.add(
+          new DeviceInfo(
+              d.getIdstr(),
+              Integer.toUnsignedLong(d.getInstanceId()),
+              d.getVersion(),
+              d.getMinimumVersion(),
+              d.getSchema()));
+    }
+    List<Problem> problems = new ArrayList<>();
+    if (hello.getProtocolVersion() != FramedSourceHandler.PROTOCOL_VERSION) {
+      problems.add(
+          new Problem(
+              "",
+              0,
+              ProblemKind.UNSUPPORTED_PROTOCOL,
+              "protocol version "
+                  + Integer.toUnsignedString(hello.getProtocolVersion())
+                  + " is not supported (this destination speaks "
+                  + FramedSourceHandler.PROTOCOL_VERSION
+                  + ")"));
+    } else {
+      problems.addAll(target.preflight(devices));
+      if (ended()) {
+        return; // cancelled from within the preflight: the Error is already on its way
+      }
+    }
+    Verdict.Builder verdict = Verdict.newBuilder().setAccepted(problems.isEmpty());
+    for (Problem p : problems) {
+      verdict.addProblems(
+          io.vmstate.transport.proto.Problem.newBuilder()
+              .setIdstr(p.idstr())
+              .setInstanceId((int) p.instanceId())
+              .setKind(p.kind())
+              .setMessage(p.message()));
+    }
+    Envelope reply = Envelope.newBuilder().setVerdict(verdict).build();
+    if (!problems.isEmpty()) {
+      ctx.writeAndFlush(reply);
+      throw IncompatibleSchemaException.of(problems.stream().map(Problem::toString).toList());
+    }
+    for (DeviceInfo d : devices) {
+      announced.put(key(d.idstr(), d.instanceId()), d);
+    }
+    state = State.STREAMING;
+    ctx.writeAndFlush(reply).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+  }
+
+  private void onSection(ChannelHandlerContext ctx, SectionFrame f) throws VmStateException {
+    if (state != State.STREAMING) {
+      throw MigrationTransportException.protocolViolation("a SectionFrame before the Verdict");
+    }
+    long instance = Integer.toUnsignedLong(f.getInstanceId());
+    String key = key(f.getIdstr(), instance);
+    DeviceInfo device = announced.get(key);
+    SectionRef ref = new SectionRef(f.getIdstr(), instance, f.getVersion());
+    if (device == null || device.version() != f.getVersion()) {
+      throw (VmStateException)
+          MigrationTransportException.protocolViolation(
+                  "a section that the Hello did not announce at this version")
+              .inSection(ref);
+    }
+    if (open != null
+        && (open.getSectionId() != f.getSectionId()
+            || !open.getIdstr().equals(f.getIdstr())
+            || open.getInstanceId() != f.getInstanceId())) {
+      throw MigrationTransportException.protocolViolation(
+              "a new section started before section " + open.getSectionId() + " ended")
+          .inSection(ref);
+    }
+    if (open == null && received.contains(key)) {
+      throw MigrationTransportException.protocolViolation("a section sent twice").inSection(ref);
+    }
+    if (Crc.of(f.getData()) != f.getCrc32C()) {
+      throw MigrationTransportException.crcMismatch(ref);
+    }
+    stagedBytes += f.getData().size();
+    if (stagedBytes > options.maxStagedBytes()) {
+      throw MigrationTransportException.limitExceeded(
+          "staged section bytes", stagedBytes, options.maxStagedBytes());
+    }
+    openData = openData.concat(f.getData());
+    open = f;
+    if (f.getLast()) {
+      staged.add(new SectionData(f.getSectionId(), ref, openData));
+      received.add(key);
+      open = null;
+      openData = ByteString.EMPTY;
+      session.progress(stagedBytes, staged.size());
+      options.progress().onProgress(session, stagedBytes, staged.size());
+      ctx.writeAndFlush(
+              Envelope.newBuilder()
+                  .setAck(
+                      Ack.newBuilder()
+                          .setSectionId(f.getSectionId())
+                          .setSections(staged.size())
+                          .setBytes(stagedBytes))
+                  .build())
+          .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+  }
+
+  private void onComplete(ChannelHandlerContext ctx, Complete c) throws VmStateException {
+    if (state != State.STREAMING) {
+      throw MigrationTransportException.protocolViolation("Complete before the Verdict");
+    }
+    if (open != null) {
+      throw MigrationTransportException.protocolViolation(
+          "Complete while section " + open.getSectionId() + " is unfinished");
+    }
+    if (c.getSections() != staged.size() || c.getBytes() != stagedBytes) {
+      throw MigrationTransportException.protocolViolation(
+          "the source counts "
+              + Integer.toUnsignedString(c.getSections())
+              + " sections / "
+              + c.getBytes()
+              + " bytes, "
+              + staged.size()
+              + " / "
+              + stagedBytes
+              + " arrived");
+    }
+    state = State.APPLYING;
+    List<SectionData> all = List.copyOf(staged);
+    staged.clear();
+    target.apply(all);
+    succeed(
+        ctx,
+        Envelope.newBuilder()
+            .setComplete(Complete.newBuilder().setSections(all.size()).setBytes(stagedBytes))
+            .build());
+  }
+
+  @Override
+  void onFailed(VmStateException e) {
+    staged.clear();
+    open = null;
+    openData = ByteString.EMPTY;
+  }
+
+  @Override
+  ErrorReason reasonToReport(VmStateException e) {
+    if (e instanceof IncompatibleSchemaException) {
+      return null;
+    }
+    if (state == State.APPLYING && !(e instanceof MigrationTransportException)) {
+      return ErrorReason.APPLY_FAILED;
+    }
+    return super.reasonToReport(e);
+  }
+
+  @Override
+  String waitingFor() {
+    return switch (state) {
+      case AWAIT_HELLO -> "waiting for the source's Hello";
+      case STREAMING -> "receiving sections";
+      case APPLYING -> "applying the state";
+    };
+  }
+
+  private static String key(String idstr, long instance) {
+    return idstr + '\0' + instance;
+  }
+}

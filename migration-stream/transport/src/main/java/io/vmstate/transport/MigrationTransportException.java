@@ -1,0 +1,168 @@
+package io.vmstate.transport;
+
+import io.vmstate.api.SectionRef;
+import io.vmstate.api.VmStateException;
+import io.vmstate.transport.proto.ErrorReason;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * A migration could not be carried over the network: the peer vanished, timed out, broke the
+ * protocol, sent corrupt or oversize data, was refused by TLS, cancelled, or reported an error of
+ * its own. {@link #kind()} says which, so both ends can react to the same typed failure; {@link
+ * #wireReason()} is the reason sent to the peer in an {@code Error} message.
+ */
+public class MigrationTransportException extends VmStateException {
+  private static final long serialVersionUID = 1L;
+
+  /** The failure family. */
+  public enum Kind {
+    PEER_CLOSED,
+    TIMED_OUT,
+    PROTOCOL_VIOLATION,
+    FRAME_TOO_LARGE,
+    CRC_MISMATCH,
+    LIMIT_EXCEEDED,
+    CANCELLED,
+    TLS_REFUSED,
+    LOCAL_IO,
+    INTERNAL,
+    REMOTE_ERROR
+  }
+
+  private final Kind kind;
+  private final ErrorReason remoteReason;
+
+  private MigrationTransportException(
+      Kind kind, ErrorReason remoteReason, String reason, Throwable cause) {
+    super(reason, cause);
+    this.kind = kind;
+    this.remoteReason = remoteReason;
+  }
+
+  private static MigrationTransportException of(Kind kind, String reason) {
+    return new MigrationTransportException(kind, null, reason, null);
+  }
+
+  /** The connection ended before the migration completed. */
+  public static MigrationTransportException peerClosed() {
+    return of(
+        Kind.PEER_CLOSED,
+        "the peer closed the connection before the migration completed"
+            + " (it crashed, was killed, or the network dropped)");
+  }
+
+  /** The connection failed with an I/O error before the migration completed. */
+  public static MigrationTransportException peerClosed(IOException cause) {
+    return new MigrationTransportException(
+        Kind.PEER_CLOSED,
+        null,
+        "the connection failed before the migration completed: " + cause.getMessage(),
+        cause);
+  }
+
+  /** Nothing moved for {@code idle}: the peer is stalled or unreachable. */
+  public static MigrationTransportException timedOut(String waitingFor, Duration idle) {
+    return of(
+        Kind.TIMED_OUT,
+        "timed out after "
+            + idle.toMillis()
+            + " ms without progress while "
+            + waitingFor
+            + "; the peer is stalled or unreachable");
+  }
+
+  /** The peer sent something the protocol does not allow at this point. */
+  public static MigrationTransportException protocolViolation(String what) {
+    return of(
+        Kind.PROTOCOL_VIOLATION,
+        "protocol violation: " + what + " (is the peer a vmstate endpoint of the same protocol?)");
+  }
+
+  /** A frame announced more bytes than the receiver accepts. */
+  public static MigrationTransportException frameTooLarge(long size, long max) {
+    return of(
+        Kind.FRAME_TOO_LARGE,
+        "frame of "
+            + size
+            + " bytes exceeds the maximum frame length of "
+            + max
+            + " (a corrupt length prefix, or a peer configured with a larger limit)");
+  }
+
+  /** A section's bytes did not match their CRC32C: corrupted in transit. */
+  public static MigrationTransportException crcMismatch(SectionRef section) {
+    return (MigrationTransportException)
+        of(
+                Kind.CRC_MISMATCH,
+                "CRC32C mismatch: the section's bytes were corrupted in transit;"
+                    + " nothing was applied")
+            .inSection(section);
+  }
+
+  /** A configured bound (staged bytes, section count) was exceeded. */
+  public static MigrationTransportException limitExceeded(String what, long value, long limit) {
+    return of(
+        Kind.LIMIT_EXCEEDED, what + " " + value + " exceeds the configured limit of " + limit);
+  }
+
+  /** This side cancelled the migration. */
+  public static MigrationTransportException cancelled(String why) {
+    return of(Kind.CANCELLED, "migration cancelled: " + why);
+  }
+
+  /** TLS refused the peer (no certificate, an untrusted one, or a failed handshake). */
+  public static MigrationTransportException tlsRefused(Throwable cause) {
+    return new MigrationTransportException(
+        Kind.TLS_REFUSED,
+        null,
+        "TLS handshake refused: "
+            + (cause == null ? "no details" : cause.getMessage())
+            + " (a missing or untrusted certificate on one side)",
+        cause);
+  }
+
+  /** Reading or writing a local file failed. */
+  public static MigrationTransportException localIo(String what, IOException cause) {
+    return new MigrationTransportException(
+        Kind.LOCAL_IO, null, what + ": " + cause.getMessage(), cause);
+  }
+
+  /** An unexpected failure inside this endpoint (a bug, or a sink that threw). */
+  public static MigrationTransportException internal(Throwable cause) {
+    return new MigrationTransportException(
+        Kind.INTERNAL, null, "internal failure: " + cause, cause);
+  }
+
+  /** The peer reported a failure of its own in an {@code Error} message. */
+  public static MigrationTransportException remoteError(ErrorReason reason, String message) {
+    return new MigrationTransportException(
+        Kind.REMOTE_ERROR,
+        reason,
+        "the peer failed the migration (" + reason + "): " + message,
+        null);
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** For {@link Kind#REMOTE_ERROR}: the reason the peer sent; otherwise {@code null}. */
+  public ErrorReason remoteReason() {
+    return remoteReason;
+  }
+
+  /** The reason to send to the peer when this failure ends a session. */
+  public ErrorReason wireReason() {
+    return switch (kind) {
+      case PROTOCOL_VIOLATION -> ErrorReason.PROTOCOL_VIOLATION;
+      case CRC_MISMATCH -> ErrorReason.CRC_MISMATCH;
+      case FRAME_TOO_LARGE -> ErrorReason.FRAME_TOO_LARGE;
+      case TIMED_OUT -> ErrorReason.TIMED_OUT;
+      case CANCELLED -> ErrorReason.CANCELLED;
+      case LIMIT_EXCEEDED -> ErrorReason.LIMIT_EXCEEDED;
+      case REMOTE_ERROR -> remoteReason;
+      case PEER_CLOSED, TLS_REFUSED, LOCAL_IO, INTERNAL -> ErrorReason.INTERNAL;
+    };
+  }
+}

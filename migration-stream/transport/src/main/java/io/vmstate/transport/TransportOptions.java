@@ -1,0 +1,150 @@
+package io.vmstate.transport;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Settings shared by {@link MigrationSource} and {@link MigrationDestination}. Immutable; start
+ * from {@link #defaults()} and change what you need with {@link #toBuilder()}.
+ */
+public final class TransportOptions {
+  /** Default largest frame body: 4 MiB (sections larger than this travel in several frames). */
+  public static final int DEFAULT_MAX_FRAME = 4 << 20;
+
+  private final int maxFrameLength;
+  private final Duration idleTimeout;
+  private final long maxStagedBytes;
+  private final int receiveBuffer;
+  private final WriteBufferWaterMark waterMark;
+  private final SslContext ssl;
+  private final ProgressListener progress;
+
+  private TransportOptions(Builder b) {
+    this.maxFrameLength = b.maxFrameLength;
+    this.idleTimeout = b.idleTimeout;
+    this.maxStagedBytes = b.maxStagedBytes;
+    this.receiveBuffer = b.receiveBuffer;
+    this.waterMark = b.waterMark;
+    this.ssl = b.ssl;
+    this.progress = b.progress;
+  }
+
+  public static TransportOptions defaults() {
+    return new Builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.maxFrameLength = maxFrameLength;
+    b.idleTimeout = idleTimeout;
+    b.maxStagedBytes = maxStagedBytes;
+    b.receiveBuffer = receiveBuffer;
+    b.waterMark = waterMark;
+    b.ssl = ssl;
+    b.progress = progress;
+    return b;
+  }
+
+  /** Largest frame body accepted and sent (framed mode). */
+  public int maxFrameLength() {
+    return maxFrameLength;
+  }
+
+  /** A migration with no byte moving in either direction for this long fails as timed out. */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** Most section bytes a framed destination stages for one migration. */
+  public long maxStagedBytes() {
+    return maxStagedBytes;
+  }
+
+  /** Most bytes a raw destination buffers ahead of its decoder before it stops reading. */
+  public int receiveBuffer() {
+    return receiveBuffer;
+  }
+
+  /** The channel's write buffer marks: a source stops producing above high, resumes below low. */
+  public WriteBufferWaterMark waterMark() {
+    return waterMark;
+  }
+
+  /** TLS, if configured: a server context must require client certificates. */
+  public Optional<SslContext> ssl() {
+    return Optional.ofNullable(ssl);
+  }
+
+  public ProgressListener progress() {
+    return progress;
+  }
+
+  /** Mutable builder for {@link TransportOptions}. */
+  public static final class Builder {
+    private int maxFrameLength = DEFAULT_MAX_FRAME;
+    private Duration idleTimeout = Duration.ofSeconds(30);
+    private long maxStagedBytes = 1L << 30;
+    private int receiveBuffer = 4 << 20;
+    private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(1 << 20, 4 << 20);
+    private SslContext ssl;
+    private ProgressListener progress = ProgressListener.NONE;
+
+    private Builder() {}
+
+    public Builder maxFrameLength(int bytes) {
+      checkArgument(
+          bytes >= 4096 && bytes <= Integer.MAX_VALUE - FrameDecoder.PREFIX,
+          "maxFrameLength: %s (expected: 4096..2^31-5)",
+          bytes);
+      this.maxFrameLength = bytes;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration d) {
+      checkArgument(!d.isNegative() && !d.isZero(), "idleTimeout: %s (expected: > 0)", d);
+      this.idleTimeout = d;
+      return this;
+    }
+
+    public Builder maxStagedBytes(long bytes) {
+      checkArgument(bytes > 0, "maxStagedBytes: %s (expected: > 0)", bytes);
+      this.maxStagedBytes = bytes;
+      return this;
+    }
+
+    public Builder receiveBuffer(int bytes) {
+      checkArgument(bytes >= 4096, "receiveBuffer: %s (expected: >= 4096)", bytes);
+      this.receiveBuffer = bytes;
+      return this;
+    }
+
+    public Builder waterMark(WriteBufferWaterMark marks) {
+      this.waterMark = checkNotNull(marks, "marks");
+      return this;
+    }
+
+    /** TLS for the connection, or {@code null} for plain TCP. */
+    public Builder ssl(SslContext ssl) {
+      this.ssl = ssl;
+      return this;
+    }
+
+    public Builder progress(ProgressListener listener) {
+      this.progress = checkNotNull(listener, "listener");
+      return this;
+    }
+
+    public TransportOptions build() {
+      return new TransportOptions(this);
+    }
+  }
+}
