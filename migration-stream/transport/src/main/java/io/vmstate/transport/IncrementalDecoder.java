@@ -29,14 +29,15 @@ import java.nio.file.Path;
  * e.g. for an optional subsection, is a truncation, not the end of the section). An item (a header,
  * a RAM record, a device section body, a footer) that the window cuts short fails with a
  * truncation; the reader is rolled back to the item's start ({@link MigrationStreamReader#reset})
- * and the item is read again once at least twice as many bytes are in (so a large device section
- * arriving in small pieces costs linear time), or at the end of the next received buffer (so an
- * item is decoded when the buffer that completes it arrives, at the cost of one retry per buffer).
- * A RAM {@code PAGE} record is read up to its header; its page bytes are then skipped where they
- * lie in the received buffers, never copied. A page that continues its block (nearly every record
- * of a stream) is taken straight from the received buffer ({@link RamSection#continuedPage}). Any
- * error other than a truncation is final at once; a truncation is final when the stream ended
- * ({@link #finish()}).
+ * and the item is read again once at least twice as many bytes are in, or at the end of a received
+ * buffer once a quarter more bytes than at the last try are in: every retry of an item reads it
+ * from its start, so the retries' sizes grow geometrically and an item costs time linear in its
+ * size whatever the buffer sizes ({@link #parsedBytes()}; a retry per buffer made a stream arriving
+ * one byte at a time quadratic). A RAM {@code PAGE} record is read up to its header; its page bytes
+ * are then skipped where they lie in the received buffers, never copied. A page that continues its
+ * block (nearly every record of a stream) is taken straight from the received buffer ({@link
+ * RamSection#continuedPage}). Any error other than a truncation is final at once; a truncation is
+ * final when the stream ended ({@link #finish()}).
  *
  * <p>A device section is decoded as soon as its bytes are in if {@link Sections#device} can decode
  * it without the stream's vmdesc. A real QEMU stream sends the vmdesc last, after EOF; a section
@@ -94,6 +95,7 @@ final class IncrementalDecoder {
   private boolean done;
   private long deferredAt = -1;
   private long received;
+  private long parsedBytes;
 
   /**
    * @param canDefer whether sections that need the vmdesc may wait for {@link #finish(Path)} (the
@@ -113,6 +115,15 @@ final class IncrementalDecoder {
   /** Bytes fed so far. */
   long received() {
     return received;
+  }
+
+  /**
+   * Bytes the reader went through over all attempts (an item read whole, or every byte in when it
+   * was cut short and rolled back): the decoding work, which stays within a constant factor of the
+   * non-page bytes received whatever the buffer sizes.
+   */
+  long parsedBytes() {
+    return parsedBytes;
   }
 
   /** Whether the stream has been decoded to its end (its vmdesc trailer, or the end of input). */
@@ -162,8 +173,10 @@ final class IncrementalDecoder {
         parse(false);
       }
     }
-    if (deferredAt < 0 && winLen > tried) {
-      // the buffer ended inside an item: try it with what is in, once per buffer
+    if (deferredAt < 0 && winLen - tried > tried / 4) {
+      // the buffer ended inside an item: try it with what is in, once a quarter more bytes than
+      // at the last try are in (each retry reads the item from its start, so retrying after every
+      // small buffer would make an item arriving in tiny pieces cost quadratic time)
       parse(false);
     }
   }
@@ -251,6 +264,7 @@ final class IncrementalDecoder {
         }
         reader.reset(mark);
         inRam = wasInRam;
+        parsedBytes += winLen;
         tried = winLen;
         if (winLen >= maxItem) {
           if (canDefer) {
@@ -266,6 +280,7 @@ final class IncrementalDecoder {
         want = (int) Math.min(maxItem, Math.max(FIRST_TRY, 2L * winLen));
         return;
       }
+      parsedBytes += in.position() - winPos;
       consume((int) (in.position() - winPos));
       if (skip > 0) {
         int k = (int) Math.min(skip, winLen);
