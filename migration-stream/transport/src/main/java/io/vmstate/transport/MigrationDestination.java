@@ -46,12 +46,14 @@ public final class MigrationDestination implements AutoCloseable {
   private final EventLoopGroup group;
   private final boolean ownsGroup;
   private final ExecutorService decoders;
+  private final StagingBudget staging;
   private final List<Channel> servers = new CopyOnWriteArrayList<>();
 
   private MigrationDestination(TransportOptions options, EventLoopGroup group, boolean ownsGroup) {
     this.options = checkNotNull(options, "options");
     this.group = group;
     this.ownsGroup = ownsGroup;
+    this.staging = new StagingBudget(options.maxReceiverStagedBytes());
     this.decoders =
         Executors.newCachedThreadPool(new DefaultThreadFactory("vmstate-receive-decoder", true));
   }
@@ -73,6 +75,11 @@ public final class MigrationDestination implements AutoCloseable {
     return options;
   }
 
+  /** Section bytes the framed sessions of this destination hold staged right now. */
+  public long stagedBytes() {
+    return staging.used();
+  }
+
   /**
    * Accepts framed migrations at {@code at}; each gets the target {@code targets} makes for it.
    *
@@ -87,7 +94,7 @@ public final class MigrationDestination implements AutoCloseable {
           MigrationSession session = new MigrationSession(ch);
           MigrationTarget target = checkNotNull(targets.apply(session), "target");
           Pipelines.framed(
-              ch, options, true, new FramedDestinationHandler(session, options, target));
+              ch, options, true, new FramedDestinationHandler(session, options, target, staging));
         });
   }
 

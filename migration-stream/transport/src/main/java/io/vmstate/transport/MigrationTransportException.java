@@ -72,6 +72,35 @@ public class MigrationTransportException extends VmStateException {
             + "; the peer is stalled or unreachable");
   }
 
+  /**
+   * Fewer than {@code minBytesPerSecond} moved, on average, over the last {@code window}: the peer
+   * is trickling (each byte resets the idle timer, so only a rate floor cuts it).
+   */
+  public static MigrationTransportException tooSlow(
+      long moved, Duration window, long minBytesPerSecond) {
+    return of(
+        Kind.TIMED_OUT,
+        "too slow: "
+            + moved
+            + " bytes moved in the last "
+            + window.toMillis()
+            + " ms, under the progress floor of "
+            + minBytesPerSecond
+            + " bytes/s; the peer is trickling or stalled (options: the progress floor and its"
+            + " window)");
+  }
+
+  /** The migration was still running {@code deadline} after the connection was made. */
+  public static MigrationTransportException deadline(Duration deadline, long moved) {
+    return of(
+        Kind.TIMED_OUT,
+        "deadline exceeded: the migration was still running "
+            + deadline.toMillis()
+            + " ms after the connection was made ("
+            + moved
+            + " bytes moved); nothing was applied");
+  }
+
   /** The peer sent something the protocol does not allow at this point. */
   public static MigrationTransportException protocolViolation(String what) {
     return of(
