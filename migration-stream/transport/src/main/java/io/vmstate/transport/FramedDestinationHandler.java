@@ -270,6 +270,11 @@ final class FramedDestinationHandler extends SessionHandler {
   }
 
   @Override
+  MigrationResult.Outcome outcome() {
+    return MigrationResult.Outcome.APPLIED;
+  }
+
+  @Override
   String waitingFor() {
     return switch (state) {
       case AWAIT_HELLO -> "waiting for the source's Hello";

@@ -90,6 +90,7 @@ public final class MigrationDestination implements AutoCloseable {
     checkNotNull(targets, "targets");
     return listen(
         at,
+        false,
         ch -> {
           MigrationSession session = new MigrationSession(ch);
           MigrationTarget target = checkNotNull(targets.apply(session), "target");
@@ -109,6 +110,7 @@ public final class MigrationDestination implements AutoCloseable {
     checkNotNull(sinks, "sinks");
     return listen(
         at,
+        true,
         ch -> {
           MigrationSession session = new MigrationSession(ch);
           RawStreamSink sink = checkNotNull(sinks.apply(session), "sink");
@@ -121,7 +123,11 @@ public final class MigrationDestination implements AutoCloseable {
     void init(Channel ch);
   }
 
-  private SocketAddress listen(SocketAddress at, ChildSetup setup) {
+  /**
+   * @param halfClosure keep a child open when its peer half-closes (raw: a sender that waits for
+   *     the verdict after its last byte)
+   */
+  private SocketAddress listen(SocketAddress at, boolean halfClosure, ChildSetup setup) {
     checkNotNull(at, "at");
     ServerBootstrap b =
         new ServerBootstrap()
@@ -135,6 +141,7 @@ public final class MigrationDestination implements AutoCloseable {
                 ChannelOption.RCVBUF_ALLOCATOR,
                 new AdaptiveRecvByteBufAllocator(4096, 64 * 1024, MAX_READ))
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, options.waterMark())
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, halfClosure)
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override

@@ -61,6 +61,20 @@ public class MigrationTransportException extends VmStateException {
         cause);
   }
 
+  /**
+   * The peer reset the connection after the whole raw stream was handed to it: it stopped reading
+   * before the end, which a receiver does when its load failed.
+   */
+  public static MigrationTransportException resetAfterSend(IOException cause) {
+    return new MigrationTransportException(
+        Kind.PEER_CLOSED,
+        null,
+        "the receiver reset the connection after the whole stream was sent: it stopped reading"
+            + " before the end (its load failed; see its log): "
+            + cause.getMessage(),
+        cause);
+  }
+
   /** Nothing moved for {@code idle}: the peer is stalled or unreachable. */
   public static MigrationTransportException timedOut(String waitingFor, Duration idle) {
     return of(

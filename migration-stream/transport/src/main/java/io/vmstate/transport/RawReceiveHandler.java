@@ -83,6 +83,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void decode() {
+    boolean ok = false;
     try {
       sink.consume(
           pipe,
@@ -91,7 +92,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
             report(n);
           });
       report(sections.get());
-      session.succeed();
+      ok = session.succeed(MigrationResult.Outcome.RECEIVED);
     } catch (ChannelInputStream.Failed e) {
       session.fail(Failures.classify(e.getCause(), "receiving the stream", options.idleTimeout()));
     } catch (IOException e) {
@@ -102,8 +103,22 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
       session.fail(MigrationTransportException.internal(e));
     } finally {
       pipe.close();
-      session.channel().close();
+      answer(session.channel(), ok);
     }
+  }
+
+  /**
+   * Tells a sender that half-closed and waits (RawSendHandler, QEMU with a return path) the verdict
+   * as QEMU's return path does ({@code MIG_RP_MSG_SHUT}: be16 type 1, be16 length 4, be32 status, 0
+   * = loaded), then closes. A peer that does not read it loses nothing: the stream has ended.
+   */
+  static void answer(io.netty.channel.Channel ch, boolean ok) {
+    if (!ch.isActive()) {
+      ch.close();
+      return;
+    }
+    ByteBuf shut = ch.alloc().buffer(8).writeShort(1).writeShort(4).writeInt(ok ? 0 : 1);
+    ch.writeAndFlush(shut).addListener(f -> ch.close());
   }
 
   private void report(int n) {
@@ -151,7 +166,11 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      inputEnded(ctx); // the sender half-closed: it waits for the verdict
+    } else if (directEnded && pipe == null) {
+      // finishing on the decoder thread: the peer has nothing more to send; no timeouts now
+    } else if (evt instanceof IdleStateEvent) {
       end(ctx, MigrationTransportException.timedOut("receiving the stream", options.idleTimeout()));
     } else if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
       end(ctx, MigrationTransportException.tlsRefused(hs.cause()));
@@ -171,28 +190,34 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    inputEnded(ctx);
+    ctx.fireChannelInactive();
+  }
+
+  /** The peer sent its last byte (closed, or half-closed to wait for our verdict). */
+  private void inputEnded(ChannelHandlerContext ctx) {
     if (pipe != null) {
       pipe.end(null);
     } else if (!directEnded && direct != null) {
       directEnded = true;
       EventLoopSink.Reception r = direct;
       try {
-        decoders.execute(() -> completeDirect(r));
+        decoders.execute(() -> answer(ctx.channel(), completeDirect(r)));
       } catch (RejectedExecutionException e) {
         r.abort();
         session.fail(MigrationTransportException.internal(e));
+        ctx.close();
       }
     }
-    ctx.fireChannelInactive();
   }
 
-  /** Decoder thread: the peer closed cleanly; finish decoding, check and keep the result. */
-  private void completeDirect(EventLoopSink.Reception r) {
+  /** Decoder thread: the peer ended cleanly; finish decoding, check and keep the result. */
+  private boolean completeDirect(EventLoopSink.Reception r) {
     try {
       session.progress(r.bytes(), sections.get());
       r.complete();
       report(sections.get(), r.bytes());
-      session.succeed();
+      return session.succeed(MigrationResult.Outcome.RECEIVED);
     } catch (IOException e) {
       session.fail(MigrationTransportException.localIo("writing the received stream", e));
     } catch (VmStateException e) {
@@ -200,6 +225,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
     } catch (RuntimeException e) {
       session.fail(MigrationTransportException.internal(e));
     }
+    return false;
   }
 
   /** Event loop: the direct-to-file reception failed; drop the file, fail, close. */
@@ -216,6 +242,9 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (directEnded && pipe == null) {
+      return; // finishing on the decoder thread: the stream is complete, its verdict is coming
+    }
     end(ctx, cause);
   }
 }

@@ -30,7 +30,14 @@ import picocli.CommandLine.Spec;
       "--framed: a verified session with 'vmstate receive --framed': the file's device sections"
           + " are announced, checked by the destination before any state moves, sent with"
           + " CRC32C and applied only when all arrived.",
-      "Prints a JSON summary on stdout; exit 0 ok, 1 failed migration or bad data, 2 usage."
+      "Raw migration has no acknowledgement: after the last byte the sender half-closes and"
+          + " waits for the receiver. The summary's \"outcome\" says what is known: \"loaded\""
+          + " (the receiver said so on QEMU's return path: 'vmstate receive', or QEMU with the"
+          + " return-path capability), \"delivered\" (it read everything and closed, no verdict),"
+          + " \"sent\" (handed to the connection, nothing more known), \"applied\" (framed)."
+          + " A receiver that reports a failed load, or resets the connection, fails the send.",
+      "Prints a JSON summary on stdout; exit 0 no failure seen (see \"outcome\"), 1 failed"
+          + " migration or bad data, 2 usage."
     })
 public final class SendCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE")
@@ -63,16 +70,31 @@ public final class SendCommand implements Callable<Integer> {
       spec.commandLine()
           .getOut()
           .printf(
-              "{\"file\": \"%s\", \"to\": \"%s\", \"mode\": \"%s\", \"ok\": true, \"bytes\": %d,"
-                  + " \"sections\": %d, \"millis\": %d}%n",
+              "{\"file\": \"%s\", \"to\": \"%s\", \"mode\": \"%s\", \"outcome\": \"%s\","
+                  + " \"known\": \"%s\", \"bytes\": %d, \"sections\": %d, \"millis\": %d}%n",
               TransportCli.json(file.toString()),
               TransportCli.json(to),
               session.framed ? "framed" : "raw",
+              r.outcome().name().toLowerCase(java.util.Locale.ROOT),
+              known(r.outcome()),
               r.bytes(),
               r.sections(),
               r.elapsed().toMillis());
       spec.commandLine().getOut().flush();
     }
     return 0;
+  }
+
+  /** What the outcome means, for the summary. */
+  static String known(MigrationResult.Outcome o) {
+    return switch (o) {
+      case APPLIED -> "the destination verified and applied every section";
+      case LOADED -> "the receiver reported on the return path that it loaded the stream";
+      case DELIVERED ->
+          "the receiver read the whole stream and closed without a verdict; whether it loaded"
+              + " is not known";
+      case SENT -> "every byte was handed to the connection; nothing more is known";
+      case RECEIVED -> "received and verified";
+    };
   }
 }

@@ -2,6 +2,7 @@ package io.vmstate.cli.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmstate.codec.WireInput;
@@ -92,7 +93,58 @@ class TransportCommandsTest {
     Path out = dir.resolve("raw.qemu");
     Run sent = sendThroughReceive(out, false);
     assertTrue(sent.out().contains("\"mode\": \"raw\""), sent.out());
+    // the receiver's verdict, read the way QEMU's return path carries it
+    assertTrue(sent.out().contains("\"outcome\": \"loaded\""), sent.out());
+    assertFalse(sent.out().contains("\"ok\""), sent.out());
     assertArrayEquals(Files.readAllBytes(sample), Files.readAllBytes(out));
+  }
+
+  /**
+   * A stream cut inside its vmdesc: the receiver reads all of it, fails at the end and says so on
+   * the return path; the sender fails too (exit 1) instead of reporting success.
+   */
+  @Test
+  void rawSendReportsTheReceiversFailedLoad() throws Exception {
+    byte[] all = Files.readAllBytes(sample);
+    Path cut = dir.resolve("cut.qemu");
+    Files.write(cut, java.util.Arrays.copyOf(all, all.length - 100));
+    Path out = dir.resolve("never.qemu");
+    String at = "127.0.0.1:" + QemuMachine.freePort();
+    Future<Run> receiver =
+        pool.submit(() -> run(new ReceiveCommand(), "--listen", at, "--out", out.toString()));
+    Run sent = null;
+    for (int attempt = 0; attempt < 100; attempt++) {
+      sent = run(new SendCommand(), cut.toString(), "--to", at);
+      if (!sent.err().contains("Connection refused")) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertEquals(1, sent.rc(), sent.out() + sent.err());
+    assertTrue(sent.err().contains("loading the stream failed"), sent.err());
+    Run received = receiver.get(30, TimeUnit.SECONDS);
+    assertEquals(1, received.rc(), received.err());
+    assertFalse(Files.exists(out));
+  }
+
+  /** A receiver that reads everything and closes without a verdict: "delivered", never "loaded". */
+  @Test
+  void rawSendToASilentReaderSaysDeliveredOnly() throws Exception {
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0)) {
+      Future<Long> reader =
+          pool.submit(
+              () -> {
+                try (java.net.Socket s = server.accept()) {
+                  return s.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                }
+              });
+      Run sent =
+          run(new SendCommand(), sample.toString(), "--to", "127.0.0.1:" + server.getLocalPort());
+      assertEquals(0, sent.rc(), sent.err());
+      assertEquals(Files.size(sample), reader.get(30, TimeUnit.SECONDS));
+      assertTrue(sent.out().contains("\"outcome\": \"delivered\""), sent.out());
+      assertTrue(sent.out().contains("whether it loaded is not known"), sent.out());
+    }
   }
 
   @Test
