@@ -83,7 +83,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void decode() {
-    boolean ok = false;
+    VmStateException failure = null;
     try {
       sink.consume(
           pipe,
@@ -92,33 +92,48 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
             report(n);
           });
       report(sections.get());
-      ok = session.succeed(MigrationResult.Outcome.RECEIVED);
     } catch (ChannelInputStream.Failed e) {
-      session.fail(Failures.classify(e.getCause(), "receiving the stream", options.idleTimeout()));
+      failure = Failures.classify(e.getCause(), "receiving the stream", options.idleTimeout());
     } catch (IOException e) {
-      session.fail(MigrationTransportException.localIo("writing the received stream", e));
+      failure = MigrationTransportException.localIo("writing the received stream", e);
     } catch (VmStateException e) {
-      session.fail(e);
+      failure = e;
     } catch (RuntimeException e) {
-      session.fail(MigrationTransportException.internal(e));
+      failure = MigrationTransportException.internal(e);
     } finally {
       pipe.close();
-      answer(session.channel(), ok);
     }
+    answerThenEnd(session.channel(), failure);
   }
 
   /**
    * Tells a sender that half-closed and waits (RawSendHandler, QEMU with a return path) the verdict
    * as QEMU's return path does ({@code MIG_RP_MSG_SHUT}: be16 type 1, be16 length 4, be32 status, 0
-   * = loaded), then closes. A peer that does not read it loses nothing: the stream has ended.
+   * = loaded), closes, and only then ends the session (whose owner may shut the event loops down as
+   * soon as it ends). A peer that does not read the answer loses nothing: its stream has ended.
    */
-  static void answer(io.netty.channel.Channel ch, boolean ok) {
+  private void answerThenEnd(io.netty.channel.Channel ch, VmStateException failure) {
+    Runnable end =
+        () -> {
+          if (failure == null) {
+            session.succeed(MigrationResult.Outcome.RECEIVED);
+          } else {
+            session.fail(failure);
+          }
+        };
     if (!ch.isActive()) {
       ch.close();
+      end.run();
       return;
     }
-    ByteBuf shut = ch.alloc().buffer(8).writeShort(1).writeShort(4).writeInt(ok ? 0 : 1);
-    ch.writeAndFlush(shut).addListener(f -> ch.close());
+    ByteBuf shut =
+        ch.alloc().buffer(8).writeShort(1).writeShort(4).writeInt(failure == null ? 0 : 1);
+    ch.writeAndFlush(shut)
+        .addListener(
+            f -> {
+              ch.close();
+              end.run();
+            });
   }
 
   private void report(int n) {
@@ -202,7 +217,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
       directEnded = true;
       EventLoopSink.Reception r = direct;
       try {
-        decoders.execute(() -> answer(ctx.channel(), completeDirect(r)));
+        decoders.execute(() -> answerThenEnd(ctx.channel(), completeDirect(r)));
       } catch (RejectedExecutionException e) {
         r.abort();
         session.fail(MigrationTransportException.internal(e));
@@ -212,20 +227,19 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Decoder thread: the peer ended cleanly; finish decoding, check and keep the result. */
-  private boolean completeDirect(EventLoopSink.Reception r) {
+  private VmStateException completeDirect(EventLoopSink.Reception r) {
     try {
       session.progress(r.bytes(), sections.get());
       r.complete();
       report(sections.get(), r.bytes());
-      return session.succeed(MigrationResult.Outcome.RECEIVED);
+      return null;
     } catch (IOException e) {
-      session.fail(MigrationTransportException.localIo("writing the received stream", e));
+      return MigrationTransportException.localIo("writing the received stream", e);
     } catch (VmStateException e) {
-      session.fail(e);
+      return e;
     } catch (RuntimeException e) {
-      session.fail(MigrationTransportException.internal(e));
+      return MigrationTransportException.internal(e);
     }
-    return false;
   }
 
   /** Event loop: the direct-to-file reception failed; drop the file, fail, close. */
