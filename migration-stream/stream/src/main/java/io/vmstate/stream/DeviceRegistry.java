@@ -238,7 +238,7 @@ public final class DeviceRegistry {
   /**
    * A load driven by its caller, one item at a time ({@link #load} drives one from a reader; a push
    * parser drives one as the stream arrives). RAM section bodies are the caller's. Nothing is
-   * applied before {@link #commit}.
+   * applied before {@link Loading#commit}.
    */
   public Loading loading(LoadOptions options) {
     return new Loading(checkNotNull(options, "options"));
