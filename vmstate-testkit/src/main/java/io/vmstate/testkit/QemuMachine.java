@@ -358,8 +358,8 @@ public final class QemuMachine implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Which QEMU release to start (default: the system QEMU, i.e. {@link QemuRelease#V7_2}
-     * located as {@link QemuSupport#binary()} does). The release adds its environment ({@code
+     * Which QEMU release to start (default: the system QEMU, i.e. {@link QemuRelease#V7_2} located
+     * as {@link QemuSupport#binary()} does). The release adds its environment ({@code
      * QEMU_MODULE_DIR}) and arguments ({@code -L}).
      */
     public Builder release(QemuRelease release) {
@@ -378,8 +378,8 @@ public final class QemuMachine implements AutoCloseable {
 
     /**
      * The emulator: a file name such as {@code qemu-system-x86_64} (looked up in the chosen
-     * release, and it sets {@link #arch}) or a path (used as is, with the release's environment
-     * and arguments).
+     * release, and it sets {@link #arch}) or a path (used as is, with the release's environment and
+     * arguments).
      */
     public Builder binary(String nameOrPath) {
       this.binary = Objects.requireNonNull(nameOrPath);

@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  *   <li>{@link #V10_0}: QEMU 10.0.2 from bookworm-backports unpacked into a private prefix by
  *       {@code .ci/install-qemu10}: {@code -Dvmstate.qemu10.prefix} / {@code
  *       VMSTATE_QEMU10_PREFIX}, default {@code /opt/qemu-10.0.2}. It must run with {@code
- *       QEMU_MODULE_DIR=<prefix>/usr/lib/x86_64-linux-gnu/qemu} (otherwise it loads the system
- *       7.2 modules and aborts) and {@code -L <prefix>/usr/share/qemu}; {@link #environment()} and
+ *       QEMU_MODULE_DIR=<prefix>/usr/lib/x86_64-linux-gnu/qemu} (otherwise it loads the system 7.2
+ *       modules and aborts) and {@code -L <prefix>/usr/share/qemu}; {@link #environment()} and
  *       {@link #extraArgs()} carry both. Its scripts are in {@code <prefix>/scripts}.
  * </ul>
  *
@@ -94,8 +94,8 @@ public enum QemuRelease {
   }
 
   /**
-   * Where this release's emulator for {@code arch} is (or would be); for {@link #V7_2} without
-   * an explicit setting, the first match on {@code PATH} (or the bare name when there is none).
+   * Where this release's emulator for {@code arch} is (or would be); for {@link #V7_2} without an
+   * explicit setting, the first match on {@code PATH} (or the bare name when there is none).
    */
   public Path binaryPath(QemuArch arch) {
     Optional<Path> prefix = prefix();
@@ -128,10 +128,7 @@ public enum QemuRelease {
   /** Environment variables QEMU of this release needs ({@code QEMU_MODULE_DIR} for 10.0). */
   public Map<String, String> environment() {
     return prefix()
-        .map(
-            p ->
-                Map.of(
-                    "QEMU_MODULE_DIR", p.resolve("usr/lib/x86_64-linux-gnu/qemu").toString()))
+        .map(p -> Map.of("QEMU_MODULE_DIR", p.resolve("usr/lib/x86_64-linux-gnu/qemu").toString()))
         .orElse(Map.of());
   }
 
@@ -190,7 +187,12 @@ public enum QemuRelease {
     Optional<String> v = version(arch);
     String where = prefix().map(x -> " (prefix " + x + ", see .ci/install-qemu10)").orElse("");
     if (v.isEmpty()) {
-      return "QEMU " + label + " " + arch.binaryName() + " not found or not runnable at " + p
+      return "QEMU "
+          + label
+          + " "
+          + arch.binaryName()
+          + " not found or not runnable at "
+          + p
           + where;
     }
     if (!isAvailable(arch)) {

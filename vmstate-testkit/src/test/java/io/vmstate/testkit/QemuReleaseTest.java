@@ -80,7 +80,8 @@ class QemuReleaseTest {
   void gicv3MigrateToFileAndLoadBack(QemuRelease r, @TempDir Path tmp) throws Exception {
     QemuSupport.assumeQemu(r);
     Path stream = tmp.resolve("gicv3.qemu");
-    try (QemuMachine src = QemuMachine.builder().release(r).machine("virt,gic-version=3").smp(2).start()) {
+    try (QemuMachine src =
+        QemuMachine.builder().release(r).machine("virt,gic-version=3").smp(2).start()) {
       assertTrue(src.commandLine().containsAll(r.extraArgs()), src.commandLine().toString());
       assertTrue(src.hmp().command("info version").strip().startsWith(r.label() + "."));
       src.qtest().writel(GICD + 0x430, 0x11223344);
@@ -92,7 +93,12 @@ class QemuReleaseTest {
     String type = new String(b, 13, b[12], java.nio.charset.StandardCharsets.US_ASCII);
     assertEquals("virt-" + r.label(), type, "machine type in the configuration section");
     try (QemuMachine dst =
-        QemuMachine.builder().release(r).machine("virt,gic-version=3").smp(2).incomingFile(stream).start()) {
+        QemuMachine.builder()
+            .release(r)
+            .machine("virt,gic-version=3")
+            .smp(2)
+            .incomingFile(stream)
+            .start()) {
       dst.awaitIncomingCompleted(Duration.ofSeconds(30));
       assertEquals(0x11223344, dst.qtest().readl(GICD + 0x430));
       assertEquals(0xcafef00d, dst.qtest().readl(RAM + 0x1000));
