@@ -118,6 +118,8 @@ mk pc-q35-5.2              $X86 -M pc-q35-5.2 -nodefaults -m 16M
 mk pc-q35-2.4              $X86 -M pc-q35-2.4 -nodefaults -m 16M
 mk pc-i440fx-2.3           $X86 -M pc-i440fx-2.3 -nodefaults -m 16M
 mk pc-i440fx-2.0           $X86 -M pc-i440fx-2.0 -nodefaults -m 16M
+# the same machine with the vmdesc turned back on, so that the analyzer can read it
+mk pc-i440fx-2.0-vmdesc    $X86 -M pc-i440fx-2.0,suppress-vmdesc=off -nodefaults -m 16M
 mk q35-4cpu-pci            $X86 -M q35 -nodefaults -m 16M -smp 4 \
     -netdev user,id=n0 -device e1000e,netdev=n0,addr=03.0 \
     -device virtio-net-pci,addr=04.0 \
