@@ -326,17 +326,47 @@ public final class DeviceRegistry {
           .inSection(s.section());
     }
 
-    /** Applies every staged device (once the whole stream decoded). */
+    /**
+     * Applies every staged device (once the whole stream decoded), all or nothing. Devices without
+     * a copier load their bytes here, so their hooks may still refuse: they go first, each after a
+     * snapshot of what it holds, and a refusal reloads the snapshots of those already applied
+     * before it is thrown. Devices with a copier ran their hooks on their staging copy while the
+     * stream was read; they are copied in last, which cannot fail.
+     */
     public LoadResult commit() throws VmStateException {
       checkState(!committed, "this load was committed");
       committed = true;
+      List<byte[]> snapshots = new ArrayList<>(deferred.size());
+      for (int i = 0; i < deferred.size(); i++) {
+        try {
+          snapshots.add(snapshot(deferred.get(i)));
+          applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
+        } catch (VmStateException e) {
+          for (int j = i - 1; j >= 0; j--) {
+            restore(deferred.get(j), snapshots.get(j), e);
+          }
+          throw e;
+        }
+      }
       for (Runnable r : commits) {
         r.run();
       }
-      for (int i = 0; i < deferred.size(); i++) {
-        applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
-      }
       return new LoadResult(received, unknown, loaded);
+    }
+  }
+
+  private static <T> byte[] snapshot(Device<T> d) throws VmStateException {
+    return VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
+  }
+
+  /**
+   * Reloads what a device held before a failed commit; a failure to do so is added to {@code e}.
+   */
+  private static <T> void restore(Device<T> d, byte[] snapshot, VmStateException e) {
+    try {
+      VmStateCodec.DEFAULT.load(d.description, d.object, snapshot, d.description.version());
+    } catch (VmStateException | RuntimeException r) {
+      e.addSuppressed(r);
     }
   }
 
