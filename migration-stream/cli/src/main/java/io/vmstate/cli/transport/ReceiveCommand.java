@@ -104,6 +104,7 @@ public final class ReceiveCommand implements Callable<Integer> {
       err.flush();
       MigrationSession s = first.get();
       MigrationResult r = s.await(Duration.ofDays(365));
+      TransportCli.finalProgress(err, s, r);
       spec.commandLine()
           .getOut()
           .printf(

@@ -67,6 +67,7 @@ public final class SendCommand implements Callable<Integer> {
               ? source.sendFramed(at, StreamFileSections.open(file))
               : source.sendFile(at, file);
       MigrationResult r = s.await(Duration.ofDays(365));
+      TransportCli.finalProgress(spec.commandLine().getErr(), s, r);
       spec.commandLine()
           .getOut()
           .printf(

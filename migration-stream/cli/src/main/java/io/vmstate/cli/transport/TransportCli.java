@@ -158,6 +158,16 @@ final class TransportCli {
     };
   }
 
+  /**
+   * The last progress line, with the figures of the summary: the throttled lines may have missed
+   * the end (a receiver decodes most device sections only once the stream ended).
+   */
+  static void finalProgress(
+      PrintWriter err, MigrationSession s, io.vmstate.transport.MigrationResult r) {
+    err.printf("vmstate: %s: %d bytes, %d sections, done%n", s, r.bytes(), r.sections());
+    err.flush();
+  }
+
   static String json(String s) {
     return s.replace("\\", "\\\\").replace("\"", "\\\"");
   }

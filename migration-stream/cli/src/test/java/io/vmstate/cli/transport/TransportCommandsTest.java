@@ -85,6 +85,18 @@ class TransportCommandsTest {
     Run received = receiver.get(30, TimeUnit.SECONDS);
     assertEquals(0, received.rc(), received.err());
     assertTrue(received.out().contains("\"ok\": true"), received.out());
+    // the last progress line counts what the summary counts
+    for (Run r : List.of(sent, received)) {
+      java.util.regex.Matcher summary =
+          java.util.regex.Pattern.compile("\"bytes\": (\\d+), \"sections\": (\\d+)")
+              .matcher(r.out());
+      assertTrue(summary.find(), r.out());
+      assertTrue(
+          r.err()
+              .contains(
+                  ": " + summary.group(1) + " bytes, " + summary.group(2) + " sections, done"),
+          r.err() + r.out());
+    }
     return sent;
   }
 
