@@ -75,6 +75,17 @@ public class MigrationTransportException extends VmStateException {
         cause);
   }
 
+  /**
+   * The receiver of a raw stream that opened QEMU's return path closed without the {@code SHUT}
+   * that reports a completed load (QEMU exits on a failed load without one).
+   */
+  public static MigrationTransportException closedWithoutVerdict() {
+    return of(
+        Kind.PEER_CLOSED,
+        "the receiver closed without reporting a completed load on the return path the stream"
+            + " opened (QEMU does so when its load failed; see its log)");
+  }
+
   /** Nothing moved for {@code idle}: the peer is stalled or unreachable. */
   public static MigrationTransportException timedOut(String waitingFor, Duration idle) {
     return of(

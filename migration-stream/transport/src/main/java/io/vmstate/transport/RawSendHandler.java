@@ -2,6 +2,7 @@ package io.vmstate.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelProgressiveFuture;
@@ -52,6 +53,21 @@ final class RawSendHandler extends ChannelInboundHandlerAdapter {
   private final MigrationSession session;
   private final TransportOptions options;
   private final Path file;
+
+  /** Where to insert {@link #OPEN_RETURN_PATH} into the file's bytes, or -1. */
+  private final long openReturnPathAt;
+
+  /** The stream opens QEMU's return path: a receiver that loaded it says so with SHUT 0. */
+  private final boolean returnPathOpened;
+
+  /**
+   * QEMU's {@code QEMU_VM_COMMAND} (0x08) {@code MIG_CMD_OPEN_RETURN_PATH} (be16 1) with no payload
+   * (be16 0): a QEMU destination with the {@code return-path} capability opens its return path and
+   * answers with {@code SHUT} once it loaded (or failed), as for its own source (which sends this
+   * command right after the configuration section).
+   */
+  static final byte[] OPEN_RETURN_PATH = {0x08, 0, 1, 0, 0};
+
   private final StreamProducer producer;
   private final Executor producers;
   private ChannelOutputStream out;
@@ -71,17 +87,33 @@ final class RawSendHandler extends ChannelInboundHandlerAdapter {
       MigrationSession session,
       TransportOptions options,
       Path file,
+      long openReturnPathAt,
+      boolean returnPathOpened,
       StreamProducer producer,
       Executor producers) {
     this.session = session;
     this.options = options;
     this.file = file;
+    this.openReturnPathAt = openReturnPathAt;
+    this.returnPathOpened = returnPathOpened;
     this.producer = producer;
     this.producers = producers;
   }
 
-  static RawSendHandler ofFile(MigrationSession session, TransportOptions options, Path file) {
-    return new RawSendHandler(session, options, file, null, null);
+  /**
+   * @param openReturnPathAt the offset at which to insert {@link #OPEN_RETURN_PATH} (after the
+   *     configuration section), or -1 to send the file as it is
+   * @param returnPathOpened whether the stream as sent opens the return path (inserted, or already
+   *     in the file): then a receiver that closes without SHUT did not load it
+   */
+  static RawSendHandler ofFile(
+      MigrationSession session,
+      TransportOptions options,
+      Path file,
+      long openReturnPathAt,
+      boolean returnPathOpened) {
+    return new RawSendHandler(
+        session, options, file, openReturnPathAt, returnPathOpened, null, null);
   }
 
   static RawSendHandler ofProducer(
@@ -89,7 +121,7 @@ final class RawSendHandler extends ChannelInboundHandlerAdapter {
       TransportOptions options,
       StreamProducer producer,
       Executor producers) {
-    return new RawSendHandler(session, options, null, producer, producers);
+    return new RawSendHandler(session, options, null, -1, false, producer, producers);
   }
 
   @Override
@@ -141,47 +173,62 @@ final class RawSendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void sendFile(ChannelHandlerContext ctx) {
-    FileChannel fc;
     long size;
+    Object head = null;
+    Object tail;
     try {
-      fc = FileChannel.open(file, StandardOpenOption.READ);
-      size = fc.size();
+      size = java.nio.file.Files.size(file);
+      if (openReturnPathAt >= 0) {
+        head = region(ctx, 0, openReturnPathAt);
+        tail = region(ctx, openReturnPathAt, size - openReturnPathAt);
+      } else {
+        tail = region(ctx, 0, size);
+      }
     } catch (IOException e) {
-      fail(ctx, MigrationTransportException.localIo("opening " + file, e));
-      return;
-    }
-    Object msg;
-    try {
-      msg =
-          options.ssl().isEmpty() && ctx.channel() instanceof SocketChannel
-              ? new DefaultFileRegion(fc, 0, size)
-              : new ChunkedNioFile(fc, 0, size, CHUNK);
-    } catch (IOException e) {
-      closeQuietly(fc);
+      ReferenceCountUtil.release(head);
       fail(ctx, MigrationTransportException.localIo("reading " + file, e));
       return;
     }
+    long total = size + (openReturnPathAt >= 0 ? OPEN_RETURN_PATH.length : 0);
+    long before = total - (size - Math.max(0, openReturnPathAt));
     ChannelProgressivePromise promise = ctx.newProgressivePromise();
     promise.addListener(
         new ChannelProgressiveFutureListener() {
           @Override
-          public void operationProgressed(ChannelProgressiveFuture f, long progress, long total) {
-            session.progress(progress, 0);
-            options.progress().onProgress(session, progress, 0);
+          public void operationProgressed(ChannelProgressiveFuture f, long progress, long all) {
+            session.progress(before + progress, 0);
+            options.progress().onProgress(session, before + progress, 0);
           }
 
           @Override
           public void operationComplete(ChannelProgressiveFuture f) {
-            closeQuietly(fc);
             if (f.isSuccess()) {
-              session.progress(size, 0);
+              session.progress(total, 0);
               finish(ctx);
             } else {
               fail(ctx, Failures.classify(f.cause(), "sending the stream", options.idleTimeout()));
             }
           }
         });
-    ctx.writeAndFlush(msg, promise);
+    if (head != null) {
+      ctx.write(head).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+      ctx.write(Unpooled.wrappedBuffer(OPEN_RETURN_PATH))
+          .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+    ctx.writeAndFlush(tail, promise);
+  }
+
+  /** {@code count} bytes of the file from {@code from}, on a file channel of its own. */
+  private Object region(ChannelHandlerContext ctx, long from, long count) throws IOException {
+    FileChannel fc = FileChannel.open(file, StandardOpenOption.READ);
+    try {
+      return options.ssl().isEmpty() && ctx.channel() instanceof SocketChannel
+          ? new DefaultFileRegion(fc, from, count)
+          : new ChunkedNioFile(fc, from, count, CHUNK);
+    } catch (IOException e) {
+      closeQuietly(fc);
+      throw e;
+    }
   }
 
   private void produce(ChannelHandlerContext ctx) {
@@ -335,6 +382,12 @@ final class RawSendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (awaitingVerdict && returnPathOpened) {
+      // QEMU answers OPEN_RETURN_PATH with SHUT once it loaded; on a failed load it exits
+      fail(ctx, MigrationTransportException.closedWithoutVerdict());
+      ctx.fireChannelInactive();
+      return;
+    }
     if (awaitingVerdict) {
       succeed(ctx, Outcome.DELIVERED); // read everything, closed cleanly, said nothing
       ctx.fireChannelInactive();

@@ -48,6 +48,15 @@ public final class SendCommand implements Callable<Integer> {
 
   @Mixin TransportCli.SessionOptions session;
 
+  @Option(
+      names = "--return-path",
+      description =
+          "raw: insert QEMU's OPEN_RETURN_PATH command after FILE's configuration section (as"
+              + " QEMU's source does with the return-path capability; the only change to the"
+              + " stream, 5 bytes) so that a QEMU destination reports its load: outcome"
+              + " \"loaded\", or exit 1 when it closes without reporting one")
+  boolean returnPath;
+
   @ArgGroup(exclusive = false)
   TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
 
@@ -62,10 +71,14 @@ public final class SendCommand implements Callable<Integer> {
     TransportOptions options =
         session.options(false, tls, spec.commandLine(), spec.commandLine().getErr());
     try (MigrationSource source = MigrationSource.create(options)) {
+      if (returnPath && session.framed) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--return-path is for raw sends (framed sessions confirm anyway)");
+      }
       MigrationSession s =
           session.framed
               ? source.sendFramed(at, StreamFileSections.open(file))
-              : source.sendFile(at, file);
+              : returnPath ? source.sendFileOpeningReturnPath(at, file) : source.sendFile(at, file);
       MigrationResult r = s.await(Duration.ofDays(365));
       TransportCli.finalProgress(spec.commandLine().getErr(), s, r);
       spec.commandLine()
