@@ -63,10 +63,11 @@ class TransportCommandsTest {
     return new Run(rc, out.toString(), err.toString());
   }
 
-  private Run sendThroughReceive(Path out, boolean framed) throws Exception {
+  private Run sendThroughReceive(Path out, boolean framed, String... sendOptions) throws Exception {
     String at = "127.0.0.1:" + QemuMachine.freePort();
     List<String> recv = new ArrayList<>(List.of("--listen", at, "--out", out.toString()));
     List<String> send = new ArrayList<>(List.of(sample.toString(), "--to", at));
+    send.addAll(List.of(sendOptions));
     if (framed) {
       recv.add("--framed");
       send.add("--framed");
@@ -109,6 +110,25 @@ class TransportCommandsTest {
     assertTrue(sent.out().contains("\"outcome\": \"loaded\""), sent.out());
     assertFalse(sent.out().contains("\"ok\""), sent.out());
     assertArrayEquals(Files.readAllBytes(sample), Files.readAllBytes(out));
+  }
+
+  /** --return-path: the 5-byte command after the configuration, the rest byte for byte. */
+  @Test
+  void rawSendWithTheReturnPathCommand() throws Exception {
+    Path out = dir.resolve("rp.qemu");
+    Run sent = sendThroughReceive(out, false, "--return-path");
+    assertTrue(sent.out().contains("\"outcome\": \"loaded\""), sent.out());
+    byte[] in = Files.readAllBytes(sample);
+    byte[] got = Files.readAllBytes(out);
+    assertEquals(in.length + 5, got.length);
+    int at = 0;
+    while (in[at] == got[at]) {
+      at++;
+    }
+    assertArrayEquals(new byte[] {8, 0, 1, 0, 0}, java.util.Arrays.copyOfRange(got, at, at + 5));
+    assertArrayEquals(
+        java.util.Arrays.copyOfRange(in, at, in.length),
+        java.util.Arrays.copyOfRange(got, at + 5, got.length));
   }
 
   /**
