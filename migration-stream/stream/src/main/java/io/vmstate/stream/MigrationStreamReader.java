@@ -396,22 +396,16 @@ public final class MigrationStreamReader {
   /** The vmdesc-built description of a section (cached per vmdesc entry). */
   public VmStateDescription<StateRecord> schemaFor(SectionRef ref) throws VmStateException {
     if (vmdesc == null) {
-      throw VmStateDecodeException.corrupt(
-          "no description for section '"
-              + ref.idstr()
-              + "' instance "
-              + ref.instanceId()
-              + ": the stream's vmdesc is not available before the section (read from a file to"
-              + " use it) and no description was registered");
+      throw VmStateDecodeException.noDescription(
+          ref.idstr(),
+          ref.instanceId(),
+          "the stream has no vmdesc before this section (a cut, postcopy or suppress-vmdesc"
+              + " stream, or one read as it arrives) and no vmdesc was given for it");
     }
     Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId());
     if (entry == null) {
-      throw VmStateDecodeException.corrupt(
-          "section '"
-              + ref.idstr()
-              + "' instance "
-              + ref.instanceId()
-              + " has no entry in the vmdesc");
+      throw VmStateDecodeException.noDescription(
+          ref.idstr(), ref.instanceId(), "the vmdesc has no entry for it");
     }
     // Devices of one kind (512 CPUs) share a layout: describe it once.
     Object layout = Vmdesc.layout(entry);
