@@ -37,16 +37,13 @@ final class Cli {
       "descriptions for a stream without a vmdesc (cut, postcopy, suppress-vmdesc, device-state"
           + " files): another stream from the same QEMU and machine, or the JSON of dump --desc";
 
-  /** Where commands read standard input from; tests replace it. */
-  static java.util.function.Supplier<InputStream> stdin = () -> System.in;
-
   /** Opens FILE ({@code -} for standard input), or the bundled sample when FILE is null. */
   static StreamSource open(Path file) throws IOException, VmStateDecodeException {
     if (file == null) {
       return sample();
     }
     if (file.toString().equals("-")) {
-      return StreamSource.read("(standard input)", stdin.get());
+      return StreamSource.read("(standard input)", System.in);
     }
     return StreamSource.open(file, Vmdesc.DEFAULT_MAX_BYTES);
   }

@@ -121,9 +121,15 @@ public final class StateDump {
       }
       if (brk != null) {
         try {
-          q.drain(); // a device queued before the break may have failed to print: the earlier one
+          q.drain();
         } catch (VmStateException earlier) {
-          brk = earlier;
+          // A device queued before the break failed to print: that is the earlier break, unless
+          // it is the section the stream was cut in (its body ended early because of the cut).
+          boolean sameCut =
+              brk instanceof VmStateDecodeException d
+                  && d.isTruncation()
+                  && earlier.section().equals(brk.section());
+          brk = sameCut ? brk : earlier;
         }
         if (ram != null) {
           ram.close();
