@@ -50,6 +50,7 @@ public final class VmStateCli implements Runnable {
           ItsCommand.class,
           SchemaCommand.class,
           CheckCompatCommand.class,
+          CheckLoadCommand.class,
           UpgradeCommand.class,
           io.vmstate.cli.transport.SendCommand.class,
           io.vmstate.cli.transport.ReceiveCommand.class,
@@ -72,6 +73,7 @@ public final class VmStateCli implements Runnable {
           Map.entry("its", ItsCommand.class),
           Map.entry("schema", SchemaCommand.class),
           Map.entry("check-compat", CheckCompatCommand.class),
+          Map.entry("check-load", CheckLoadCommand.class),
           Map.entry("upgrade", UpgradeCommand.class),
           Map.entry("send", io.vmstate.cli.transport.SendCommand.class),
           Map.entry("receive", io.vmstate.cli.transport.ReceiveCommand.class));
