@@ -88,9 +88,11 @@ public final class LoadCheck {
   public void section(SectionRef ref, Map<String, Object> entry) {
     if (ref.idstr().equals("cpu")) {
       notes.add(
-          "cpu: the length of a CPU's register list (cpreg_vmstate_array_len) is bounded by the"
-              + " destination CPU model at run time, which no -dump-vmstate says; QEMU refuses a"
-              + " longer list (\"Invalid value N expecting positive value <= M\")");
+          "cpu: a CPU's register list (cpreg_vmstate_indexes/values) is checked against the"
+              + " destination CPU model at run time (its length bound, every register known and"
+              + " writable with that value), which no -dump-vmstate says; QEMU refuses a mismatch"
+              + " (\"Invalid value N expecting positive value <= M\", or \"error while loading"
+              + " state for instance 0x0 of device 'cpu'\")");
     }
     if (entry == null) {
       unchecked.add(ref.idstr());
