@@ -341,8 +341,7 @@ public final class DeviceRegistry {
     SectionRef ref = s.section();
     VmStateDescription<T> desc = d.description;
     try {
-      VersionMismatchException.check(
-          ref.idstr(), ref.versionId(), desc.minimumVersion(), desc.version());
+      VersionMismatchException.check(ref.idstr(), ref.versionId(), desc.versions());
     } catch (VersionMismatchException x) {
       throw x.atOffset(s.offset()).inSection(ref);
     }

@@ -1,6 +1,7 @@
 package io.vmstate.stream;
 
 import io.vmstate.api.SectionRef;
+import io.vmstate.api.VersionWindow;
 import io.vmstate.api.schema.proto.DescriptionSchema;
 import io.vmstate.api.schema.proto.FieldSchema;
 import io.vmstate.api.schema.proto.SchemaSet;
@@ -137,16 +138,29 @@ public final class LoadCheck {
 
   private void description(
       SectionRef ref, String path, Map<String, Object> entry, int version, DescriptionSchema d) {
-    if (version > d.getVersionId() || version < d.getMinimumVersionId()) {
+    int min = d.getMinimumVersionId();
+    if (min < 0 || min > d.getVersionId()) {
+      problem(
+          ref,
+          path,
+          "the destination's '"
+              + d.getName()
+              + "' accepts no version (minimum_version_id "
+              + min
+              + ", version_id "
+              + d.getVersionId()
+              + ")");
+      return;
+    }
+    VersionWindow window = VersionWindow.of(min, d.getVersionId());
+    if (!window.contains(version)) {
       problem(
           ref,
           path,
           "version "
               + version
               + " is outside the destination's window "
-              + d.getMinimumVersionId()
-              + ".."
-              + d.getVersionId()
+              + window
               + " for '"
               + d.getName()
               + "'");

@@ -30,9 +30,19 @@ public final class StreamSource implements AutoCloseable {
   }
 
   /**
+   * Opens a file, reading a vmdesc of up to {@link Vmdesc#DEFAULT_MAX_BYTES} (see {@link
+   * #open(Path, int)}).
+   */
+  public static StreamSource open(Path file) throws IOException, VmStateDecodeException {
+    return open(file, Vmdesc.DEFAULT_MAX_BYTES);
+  }
+
+  /**
    * Opens a file; {@link NoSuchFileException} when it is missing, {@link FileSystemException} when
    * it is a directory or not a regular file, and a {@link VmStateDecodeException} when it is empty
    * or does not start with the stream magic (checked before anything else is read).
+   *
+   * @param maxVmdescBytes the largest vmdesc JSON accepted (a longer one is a typed error)
    */
   public static StreamSource open(Path file, int maxVmdescBytes)
       throws IOException, VmStateDecodeException {
@@ -74,13 +84,12 @@ public final class StreamSource implements AutoCloseable {
     }
     for (int i = 0; i < n; i++) {
       if (head[i] != MAGIC[i]) {
-        throw (VmStateDecodeException)
-            VmStateDecodeException.corrupt(
-                    name
-                        + " is not a QEMU migration stream: it starts with "
-                        + HexFormat.ofDelimiter(" ").withPrefix("0x").formatHex(head, 0, n)
-                        + ", a stream with 0x51 0x45 0x56 0x4d (\"QEVM\")")
-                .atOffset(0);
+        throw VmStateDecodeException.corrupt(
+                name
+                    + " is not a QEMU migration stream: it starts with "
+                    + HexFormat.ofDelimiter(" ").withPrefix("0x").formatHex(head, 0, n)
+                    + ", a stream with 0x51 0x45 0x56 0x4d (\"QEVM\")")
+            .atOffset(0);
       }
     }
   }
