@@ -16,6 +16,7 @@ import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.vmdesc.VmdescSchema;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,6 +52,10 @@ public final class MigrationStreamReader {
   private final VmStateCodec codec;
   private final Map<Integer, StreamEvent.Section> starts = new HashMap<>();
   private final Map<Object, VmStateDescription<StateRecord>> schemaByLayout = new HashMap<>();
+  // How many FULL/START sections of each (idstr, instance) came before, by section id: QEMU can
+  // write one pair twice (two slirp sections, both instance 0), each with its own vmdesc entry.
+  private final Map<String, Integer> sectionsByKey = new HashMap<>();
+  private final Map<Integer, Integer> occurrenceById = new HashMap<>();
   private State state = State.START;
   private MachineConfiguration configuration;
   private Vmdesc vmdesc;
@@ -247,6 +252,13 @@ public final class MigrationStreamReader {
       int version = in.readBe32();
       SectionRef ref = new SectionRef(idstr, instance, version);
       s = new StreamEvent.Section(at, st, id, ref, in.position());
+      if (!occurrenceById.containsKey(id)) {
+        if (occurrenceById.size() >= MAX_SECTIONS) {
+          throw VmStateDecodeException.limitExceeded(
+              "section count", occurrenceById.size(), MAX_SECTIONS);
+        }
+        occurrenceById.put(id, sectionsByKey.merge(instance + ":" + idstr, 1, Integer::sum) - 1);
+      }
       if (st == SectionType.START) {
         if (starts.size() >= MAX_SECTIONS) {
           throw VmStateDecodeException.limitExceeded("section count", starts.size(), MAX_SECTIONS);
@@ -404,14 +416,29 @@ public final class MigrationStreamReader {
               + ": the stream's vmdesc is not available before the section (read from a file to"
               + " use it) and no description was registered");
     }
-    Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId());
+    int occurrence =
+        pending != null && pending.section().equals(ref)
+            ? occurrenceById.getOrDefault(pending.sectionId(), 0)
+            : 0;
+    Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId(), occurrence);
     if (entry == null) {
       throw VmStateDecodeException.corrupt(
           "section '"
               + ref.idstr()
               + "' instance "
               + ref.instanceId()
+              + (occurrence > 0 ? " (occurrence " + (occurrence + 1) + ")" : "")
               + " has no entry in the vmdesc");
+    }
+    if (Vmdesc.isOldStyle(entry)) {
+      // Saved without a VMSD: the body is `size` opaque bytes at the header's version.
+      Object key = List.of(Vmdesc.layout(entry), entry.get("size"), ref.versionId());
+      VmStateDescription<StateRecord> d = schemaByLayout.get(key);
+      if (d == null) {
+        d = VmdescSchema.describeOldStyle(entry, ref.versionId());
+        schemaByLayout.put(key, d);
+      }
+      return d;
     }
     // Devices of one kind (512 CPUs) share a layout: describe it once.
     Object layout = Vmdesc.layout(entry);
