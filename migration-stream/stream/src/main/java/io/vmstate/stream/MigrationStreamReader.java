@@ -63,6 +63,7 @@ public final class MigrationStreamReader {
   private StreamEvent.Section pending;
   private boolean bodyConsumed;
   private long packageEnd = -1;
+  private Boolean footers; // detected after the first section body; null until then
 
   public MigrationStreamReader(WireInput in, ReaderOptions options) {
     this.in = checkNotNull(in, "input");
@@ -132,6 +133,14 @@ public final class MigrationStreamReader {
   /** The underlying input (its position is the reader's). */
   public WireInput input() {
     return in;
+  }
+
+  /**
+   * Whether sections end with footers, once the first section was read (null before): detected,
+   * since QEMU's machine types up to 2.3 send none.
+   */
+  public Boolean footers() {
+    return footers;
   }
 
   /** The configuration, once read (null for streams without one). */
@@ -235,7 +244,12 @@ public final class MigrationStreamReader {
       }
       default ->
           throw VmStateDecodeException.corrupt(
-              String.format("Unknown savevm section type 0x%02x", type));
+              String.format(
+                  "Unknown savevm section type 0x%02x%s",
+                  type,
+                  type == StreamFormat.SECTION_FOOTER
+                      ? " (a section footer in a stream whose first section had none)"
+                      : ""));
     };
   }
 
@@ -349,7 +363,12 @@ public final class MigrationStreamReader {
       }
     }
     pending = null;
-    if (!options.footers()) {
+    if (footers == null) {
+      // QEMU's send-section-footer is off for machine types up to 2.3 (hw_compat_2_3) and under
+      // Xen: whether the first section ends with 0x7e (never an item type) says which it is.
+      footers = in.peekU8(0) == StreamFormat.SECTION_FOOTER;
+    }
+    if (!footers) {
       return new StreamEvent.Footer(in.position(), s, in.position());
     }
     long at = in.position();

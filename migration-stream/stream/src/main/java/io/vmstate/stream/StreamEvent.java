@@ -33,9 +33,15 @@ public sealed interface StreamEvent {
   /**
    * The footer after a section body ({@code 0x7e, be32 section id}), checked against the section.
    * {@code sectionOffset} is where the section header started; {@code endOffset} is just after the
-   * footer.
+   * footer. In a stream without footers (machine types up to 2.3) the event still marks the end of
+   * the section, with {@code offset == endOffset} ({@link #present()} false).
    */
   record Footer(long offset, Section section, long endOffset) implements StreamEvent {
+    /** Whether the stream has the footer's bytes (QEMU's send-section-footer). */
+    public boolean present() {
+      return endOffset > offset;
+    }
+
     /** Bytes from the section header to the end of the footer. */
     public long sectionSize() {
       return endOffset - section.offset();

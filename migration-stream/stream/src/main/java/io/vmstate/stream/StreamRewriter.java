@@ -93,7 +93,9 @@ public final class StreamRewriter {
           }
         }
       } else if (e instanceof StreamEvent.Footer f) {
-        writer.footer(f.section().sectionId());
+        if (f.present()) {
+          writer.footer(f.section().sectionId());
+        }
       } else if (e instanceof StreamEvent.Command c) {
         writer.command(c.command(), c.payload());
       } else if (e instanceof StreamEvent.Eof) {
