@@ -11,6 +11,8 @@ import io.vmstate.codec.DecodeLimits;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
 import io.vmstate.codec.WireInput;
+import io.vmstate.stream.htab.HtabSection;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -60,6 +62,7 @@ public final class MigrationStreamReader {
   private MachineConfiguration configuration;
   private Vmdesc vmdesc;
   private RamSection ram;
+  private HtabSection htab;
   private StreamEvent.Section pending;
   private boolean bodyConsumed;
   private long packageEnd = -1;
@@ -266,6 +269,18 @@ public final class MigrationStreamReader {
       int version = in.readBe32();
       SectionRef ref = new SectionRef(idstr, instance, version);
       s = new StreamEvent.Section(at, st, id, ref, in.position());
+      if (st != SectionType.FULL && !s.isIterative()) {
+        throw VmStateDecodeException.corrupt(
+                "section '"
+                    + idstr
+                    + "' instance "
+                    + instance
+                    + " is an iterative section ("
+                    + st
+                    + ") of a kind this tool cannot walk: it reads 'ram' and 'spapr/htab'"
+                    + " (block migration and dirty-bitmap sections are not supported)")
+            .inSection(ref);
+      }
       if (!occurrenceById.containsKey(id)) {
         if (occurrenceById.size() >= MAX_SECTIONS) {
           throw VmStateDecodeException.limitExceeded(
@@ -358,6 +373,8 @@ public final class MigrationStreamReader {
     if (!bodyConsumed) {
       if (s.isRam()) {
         readRam(RamSink.SKIP);
+      } else if (s.isHtab()) {
+        readHtab(HtabSink.SKIP);
       } else {
         readDeviceGeneric();
       }
@@ -424,6 +441,20 @@ public final class MigrationStreamReader {
     return r;
   }
 
+  private int occurrence(SectionRef ref) {
+    return pending != null && pending.section().equals(ref)
+        ? occurrenceById.getOrDefault(pending.sectionId(), 0)
+        : 0;
+  }
+
+  /**
+   * The vmdesc entry that describes {@code ref}, the pending section (the n-th entry of its idstr
+   * and instance for the n-th such section), or null.
+   */
+  public Map<String, Object> vmdescEntry(SectionRef ref) {
+    return vmdesc == null ? null : vmdesc.device(ref.idstr(), ref.instanceId(), occurrence(ref));
+  }
+
   /** The vmdesc-built description of a section (cached per vmdesc entry). */
   public VmStateDescription<StateRecord> schemaFor(SectionRef ref) throws VmStateException {
     if (vmdesc == null) {
@@ -435,10 +466,7 @@ public final class MigrationStreamReader {
               + ": the stream's vmdesc is not available before the section (read from a file to"
               + " use it) and no description was registered");
     }
-    int occurrence =
-        pending != null && pending.section().equals(ref)
-            ? occurrenceById.getOrDefault(pending.sectionId(), 0)
-            : 0;
+    int occurrence = occurrence(ref);
     Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId(), occurrence);
     if (entry == null) {
       throw VmStateDecodeException.corrupt(
@@ -511,6 +539,28 @@ public final class MigrationStreamReader {
       ram = new RamSection(pageSize(), ignoreShared);
     }
     return ram;
+  }
+
+  /** Reads the pending {@code spapr/htab} section body into {@code sink}. */
+  public void readHtab(HtabSink sink) throws VmStateException {
+    StreamEvent.Section s = body();
+    try {
+      if (s.section().versionId() != HtabSection.VERSION) {
+        throw VmStateDecodeException.corrupt(
+            "Unknown HTAB version " + s.section().versionId() + " (expected 1)");
+      }
+      if (htab == null) {
+        htab = new HtabSection();
+      }
+      htab.read(in, sink);
+    } catch (VmStateException e) {
+      throw e.atOffset(in.position()).inSection(s.section());
+    }
+  }
+
+  /** Whether a {@code spapr/htab} section was read. */
+  public boolean htabRead() {
+    return htab != null;
   }
 
   /** The RAM state (block list) once a RAM section was read, else null. */

@@ -1,6 +1,7 @@
 package io.vmstate.stream;
 
 import io.vmstate.api.SectionRef;
+import io.vmstate.stream.htab.HtabSection;
 import io.vmstate.stream.vmdesc.Vmdesc;
 
 /**
@@ -27,6 +28,19 @@ public sealed interface StreamEvent {
     /** Whether this is a section of QEMU's RAM ({@code "ram"}, instance 0). */
     public boolean isRam() {
       return section.idstr().equals("ram") && section.instanceId() == 0;
+    }
+
+    /** Whether this is a section of the pseries hash page table ({@code "spapr/htab"}, 0). */
+    public boolean isHtab() {
+      return section.idstr().equals(HtabSection.IDSTR) && section.instanceId() == 0;
+    }
+
+    /**
+     * Whether this section's body is open-coded by an iterative handler (RAM, the hash page table)
+     * rather than described by the vmdesc.
+     */
+    public boolean isIterative() {
+      return isRam() || isHtab();
     }
   }
 

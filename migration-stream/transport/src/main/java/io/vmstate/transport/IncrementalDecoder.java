@@ -10,6 +10,7 @@ import io.vmstate.codec.WireInput;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamEvent;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -323,6 +324,8 @@ final class IncrementalDecoder {
       if (s.isRam()) {
         inRam = true;
         ramSection = s.section();
+      } else if (s.isHtab()) {
+        reader.readHtab(HtabSink.SKIP);
       } else {
         return sections.device(reader, s);
       }

@@ -148,9 +148,9 @@ public final class Vmdesc {
   }
 
   /**
-   * Whether {@code entry} describes a device saved the old way, by a handler without a VMSD
-   * (QEMU's {@code save_state}, e.g. {@code slirp}): it has no {@code vmsd_name} and no {@code
-   * version}, only {@code size} and one {@code buffer} field {@code data} of that size (QEMU
+   * Whether {@code entry} describes a device saved the old way, by a handler without a VMSD (QEMU's
+   * {@code save_state}, e.g. {@code slirp}): it has no {@code vmsd_name} and no {@code version},
+   * only {@code size} and one {@code buffer} field {@code data} of that size (QEMU
    * migration/savevm.c, vmstate_save).
    */
   public static boolean isOldStyle(Map<String, Object> entry) {

@@ -59,8 +59,7 @@ public final class VmdescSchema {
               + entry.get("size"));
     }
     size(idstr, fields.get(0));
-    return finish(
-        entry, Function.identity(), true, null, Function.identity(), idstr, version);
+    return finish(entry, Function.identity(), true, null, Function.identity(), idstr, version);
   }
 
   private static VmStateDescription<StateRecord> build(
@@ -75,8 +74,7 @@ public final class VmdescSchema {
     if (version < 0 || version > Integer.MAX_VALUE) {
       throw bad(vmsdName, "has no version");
     }
-    return finish(
-        entry, scope, top, subsectionName, parentScope, vmsdName, (int) version);
+    return finish(entry, scope, top, subsectionName, parentScope, vmsdName, (int) version);
   }
 
   private static VmStateDescription<StateRecord> finish(
