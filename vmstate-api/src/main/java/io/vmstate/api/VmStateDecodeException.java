@@ -40,6 +40,28 @@ public class VmStateDecodeException extends VmStateException {
     return this;
   }
 
+  /**
+   * A stream that arrived whole (its sender considers it migrated) was kept as {@code file}, but
+   * {@code cause} stopped its decoding; carries the cause's offset, section and field.
+   */
+  public static VmStateDecodeException keptUndecoded(String file, VmStateException cause) {
+    VmStateDecodeException e =
+        new VmStateDecodeException(
+            "the stream arrived whole and was kept as "
+                + file
+                + ", but not all of it could be decoded: "
+                + cause.reason(),
+            cause);
+    if (cause.offset() >= 0) {
+      e.atOffset(cause.offset());
+    }
+    cause.section().ifPresent(e::inSection);
+    if (!cause.fieldPath().isEmpty()) {
+      e.inField(cause.fieldPath());
+    }
+    return e;
+  }
+
   /** A byte sequence that cannot be what the format says is there. */
   public static VmStateDecodeException corrupt(String what) {
     return new VmStateDecodeException(what, null);
