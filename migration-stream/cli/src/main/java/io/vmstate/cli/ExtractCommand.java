@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Write DIR/desc.json (the vmdesc), DIR/state.json (the state dump) and one file per RAM",
-      "block (DIR/<block idstr>, sized to the block, pages at their offsets)."
+      "block (DIR/<block idstr>, sized to the block, pages at their offsets).",
+      "Files are written as NAME.partial and renamed only once the whole stream decoded."
     })
 final class ExtractCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE")
@@ -58,22 +60,34 @@ final class ExtractCommand implements Callable<Integer> {
       MigrationStreamReader r = src.reader(ReaderOptions.DEFAULT);
       progress.track(r);
       BlockFiles blocks = new BlockFiles();
-      try (Writer w = Files.newBufferedWriter(dir.resolve("state.json"))) {
+      Path state = dir.resolve("state.json");
+      try (Writer w = Files.newBufferedWriter(partial(state))) {
         JsonGenerator g = PythonJson.generator(w);
         blocks.pageSize = r.pageSize();
         new StateDump(r, g, false, StateDump.Schema.TYPED, blocks).run();
       } finally {
         blocks.close();
       }
+      // Only a stream decoded to its end leaves files under their own names; a failure leaves
+      // the *.partial files, which never look complete.
+      for (Path p : blocks.paths) {
+        Files.move(partial(p), p, StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.move(partial(state), state, StandardCopyOption.REPLACE_EXISTING);
       spec.commandLine().getOut().println("state.json");
       spec.commandLine().getOut().flush();
     }
     return 0;
   }
 
-  /** One sparse file per RAM block under DIR. */
+  private static Path partial(Path p) {
+    return p.resolveSibling(p.getFileName() + ".partial");
+  }
+
+  /** One sparse file per RAM block under DIR (each FILE.partial until the whole stream decoded). */
   private final class BlockFiles implements RamSink, AutoCloseable {
     private final Map<String, FileChannel> files = new HashMap<>();
+    private final List<Path> paths = new java.util.ArrayList<>();
     private final byte[] page = new byte[64 * 1024];
     int pageSize = 4096;
 
@@ -83,9 +97,10 @@ final class ExtractCommand implements Callable<Integer> {
         Path p = safe(b.idstr());
         try {
           Files.createDirectories(p.getParent());
+          paths.add(p);
           FileChannel ch =
               FileChannel.open(
-                  p,
+                  partial(p),
                   StandardOpenOption.CREATE,
                   StandardOpenOption.WRITE,
                   StandardOpenOption.TRUNCATE_EXISTING);
