@@ -58,6 +58,7 @@ public final class StateFlattener {
             crc.update(buf, 0, size);
           }
         };
+    Map<String, Integer> seen = new java.util.HashMap<>();
     CRC32C htabCrc = new CRC32C();
     long[] htabBytes = {0};
     HtabSink htab =
@@ -92,7 +93,10 @@ public final class StateFlattener {
           r.readHtab(htab);
         } else {
           StateRecord rec = r.readDeviceGeneric();
-          record(out, s.section().idstr() + ":" + s.section().instanceId(), rec);
+          String idstr = s.section().idstr();
+          long instance = s.section().instanceId();
+          int occurrence = seen.merge(instance + ":" + idstr, 1, Integer::sum) - 1;
+          record(out, FieldAssignment.address(idstr, instance, occurrence), rec);
         }
       }
     }
