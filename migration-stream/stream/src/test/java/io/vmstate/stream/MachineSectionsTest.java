@@ -45,14 +45,15 @@ class MachineSectionsTest {
       section(o, SectionType.FULL, 4 + k, "slirp", 4, footers, out -> out.writeBytes(data));
     }
     o.writeU8(StreamFormat.EOF);
+    // QEMU's own JSON layout (the rewriter writes it back that way)
     String entry =
-        "{\"name\":\"slirp\",\"instance_id\":0,\"size\":"
+        "{\"name\": \"slirp\", \"instance_id\": 0, \"size\": "
             + claimedSize
-            + ",\"fields\":[{\"name\":\"data\",\"size\":"
+            + ", \"fields\": [{\"name\": \"data\", \"size\": "
             + claimedSize
-            + ",\"type\":\"buffer\"}]}";
+            + ", \"type\": \"buffer\"}]}";
     byte[] json =
-        ("{\"page_size\":4096,\"devices\":[" + entry + "," + entry + "]}")
+        ("{\"page_size\": 4096, \"devices\": [" + entry + ", " + entry + "]}")
             .getBytes(StandardCharsets.UTF_8);
     o.writeU8(StreamFormat.VMDESCRIPTION);
     o.writeBe32(json.length);
