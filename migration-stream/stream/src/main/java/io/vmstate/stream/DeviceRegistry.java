@@ -113,6 +113,27 @@ public final class DeviceRegistry {
     return out;
   }
 
+  /**
+   * The values every registered object holds now, flattened as {@code vmstate diff} prints them:
+   * {@code "idstr:instance/field/path[i]" -> value text}, devices in registration order. What a
+   * test compares with a golden after a load.
+   */
+  public Map<String, String> flattenedState() throws VmStateException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Device<?> d : devices) {
+      out.putAll(flattened(d));
+    }
+    return out;
+  }
+
+  private static <T> Map<String, String> flattened(Device<T> d) throws VmStateException {
+    byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
+    StateRecord r = mirrorRecord(d.description, d.object);
+    VmStateCodec.DEFAULT.load(
+        GenericBinding.mirror(d.description), r, bytes, d.description.version());
+    return StateFlattener.flatten(d.idstr + ":" + d.instanceId, r);
+  }
+
   private static <T> Registered<T> registered(Device<T> d) {
     return new Registered<>(d.idstr, d.instanceId, d.sectionId, d.description, d.object);
   }
@@ -363,7 +384,9 @@ public final class DeviceRegistry {
     StateRecord r = mirrorRecord(desc, d.object);
     reader.readDevice(mirror, r);
     deferred.add(d);
-    deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r));
+    // Re-encoded at the stream's version, which is the version they are applied at: fields the
+    // stream's version does not carry stay as the object holds them, as in QEMU.
+    deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r, ref.versionId()));
     deferredVersions.add(ref.versionId());
   }
 
