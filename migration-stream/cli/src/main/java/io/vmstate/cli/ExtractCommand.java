@@ -11,19 +11,21 @@ import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamSource;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
+import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -32,62 +34,84 @@ import picocli.CommandLine.Spec;
     name = "extract",
     mixinStandardHelpOptions = true,
     description = {
-      "Write DIR/desc.json (the vmdesc), DIR/state.json (the state dump) and one file per RAM",
-      "block (DIR/<block idstr>, sized to the block, pages at their offsets).",
-      "Files are written as NAME.partial and renamed only once the whole stream decoded."
+      "Write DIR/desc.json (the vmdesc), DIR/state.json (the state dump, byte for byte what dump"
+          + " prints) and one file per RAM block (DIR/<block idstr>, sized to the block, pages at"
+          + " their offsets).",
+      "DIR must be empty or new unless --force. A broken stream is extracted up to the break"
+          + " (state.json as dump prints it) and exits 1."
     })
 final class ExtractCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE")
+  @Parameters(index = "0", paramLabel = "FILE", description = Cli.STREAM_FILE)
   Path file;
 
-  @Parameters(index = "1", paramLabel = "DIR")
+  @Parameters(index = "1", paramLabel = "DIR", description = "output folder (created if missing)")
   Path dir;
+
+  @Option(names = "--desc-from", paramLabel = "FILE", description = Cli.DESC_FROM)
+  Path descFrom;
+
+  @Option(
+      names = {"-f", "--force"},
+      description =
+          "write into DIR even when it is not empty (files of the same name are replaced)")
+  boolean force;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    Files.createDirectories(dir);
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new java.nio.file.FileSystemException(dir.toString(), null, "is not a directory");
+    }
+    if (!force && Files.isDirectory(dir)) {
+      try (var entries = Files.list(dir)) {
+        if (entries.findAny().isPresent()) {
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(),
+              Cli.escape(dir.toString()) + " is not empty; pass --force to write into it anyway");
+        }
+      }
+    }
     try (StreamSource src = Cli.open(file);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
-      Cli.requireVmdesc(src);
+      ReaderOptions options = Cli.options(descFrom);
+      Vmdesc desc = src.vmdesc() != null ? src.vmdesc() : options.vmdesc();
+      if (desc == null) {
+        Cli.requireVmdesc(src);
+      }
+      Files.createDirectories(dir);
       try (Writer w = Files.newBufferedWriter(dir.resolve("desc.json"))) {
         JsonGenerator g = PythonJson.generator(w);
-        PythonJson.writeTree(g, src.vmdesc().root());
+        PythonJson.writeTree(g, desc.root());
         g.flush();
       }
       spec.commandLine().getOut().println("desc.json");
-      MigrationStreamReader r = src.reader(ReaderOptions.DEFAULT);
+      MigrationStreamReader r = src.reader(options);
       progress.track(r);
       BlockFiles blocks = new BlockFiles();
-      Path state = dir.resolve("state.json");
-      try (Writer w = Files.newBufferedWriter(partial(state))) {
-        JsonGenerator g = PythonJson.generator(w);
+      VmStateException brk;
+      try (OutputStream w =
+          new java.io.BufferedOutputStream(Files.newOutputStream(dir.resolve("state.json")))) {
+        JsonGenerator g = PythonJson.generator(w); // the bytes dump writes to stdout
         blocks.pageSize = r.pageSize();
-        new StateDump(r, g, false, StateDump.Schema.TYPED, blocks).run();
+        brk = new StateDump(r, g, false, StateDump.Schema.TYPED, blocks).runToBreak();
+        g.writeRaw('\n');
+        g.flush();
       } finally {
         blocks.close();
       }
-      // Only a stream decoded to its end leaves files under their own names; a failure leaves
-      // the *.partial files, which never look complete.
-      for (Path p : blocks.paths) {
-        Files.move(partial(p), p, StandardCopyOption.REPLACE_EXISTING);
-      }
-      Files.move(partial(state), state, StandardCopyOption.REPLACE_EXISTING);
       spec.commandLine().getOut().println("state.json");
       spec.commandLine().getOut().flush();
+      if (brk != null) {
+        return Cli.reportBreak(src, brk, spec.commandLine().getErr());
+      }
     }
     return 0;
   }
 
-  private static Path partial(Path p) {
-    return p.resolveSibling(p.getFileName() + ".partial");
-  }
-
-  /** One sparse file per RAM block under DIR (each FILE.partial until the whole stream decoded). */
+  /** One sparse file per RAM block under DIR. */
   private final class BlockFiles implements RamSink, AutoCloseable {
     private final Map<String, FileChannel> files = new HashMap<>();
-    private final List<Path> paths = new java.util.ArrayList<>();
     private final byte[] page = new byte[64 * 1024];
     int pageSize = 4096;
 
@@ -97,10 +121,9 @@ final class ExtractCommand implements Callable<Integer> {
         Path p = safe(b.idstr());
         try {
           Files.createDirectories(p.getParent());
-          paths.add(p);
           FileChannel ch =
               FileChannel.open(
-                  partial(p),
+                  p,
                   StandardOpenOption.CREATE,
                   StandardOpenOption.WRITE,
                   StandardOpenOption.TRUNCATE_EXISTING);
@@ -112,7 +135,7 @@ final class ExtractCommand implements Callable<Integer> {
         } catch (IOException e) {
           throw VmStateDecodeException.corrupt("cannot create " + p + ": " + e.getMessage());
         }
-        spec.commandLine().getOut().println(b.idstr());
+        spec.commandLine().getOut().println(Cli.escape(b.idstr()));
       }
     }
 
