@@ -55,4 +55,24 @@ public class VersionMismatchException extends VmStateDecodeException {
   public int maximum() {
     return maximum;
   }
+
+  // Covariant context setters, so callers keep the concrete type without a cast.
+
+  @Override
+  public VersionMismatchException atOffset(long byteOffset) {
+    super.atOffset(byteOffset);
+    return this;
+  }
+
+  @Override
+  public VersionMismatchException inField(String segment) {
+    super.inField(segment);
+    return this;
+  }
+
+  @Override
+  public VersionMismatchException inSection(SectionRef ref) {
+    super.inSection(ref);
+    return this;
+  }
 }

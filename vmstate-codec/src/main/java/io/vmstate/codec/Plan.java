@@ -169,7 +169,7 @@ final class Plan<T> {
     try {
       VersionMismatchException.check(d.name(), version, d.minimumVersion(), d.version());
     } catch (VersionMismatchException e) {
-      throw (VersionMismatchException) e.atOffset(start);
+      throw e.atOffset(start);
     }
     if (d.preLoad() != null) {
       try {
