@@ -32,11 +32,13 @@ final class Campaign {
 
   static final int HANG_SECONDS = 20;
 
+  static final int SAMPLES = 100;
+
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   /** One input's outcome. */
-  record Outcome(String kind, String detail, long cpuNanos, long allocated) {
+  record Outcome(String kind, String detail, long cpuNanos, long allocated, int where) {
     boolean finding() {
       return !kind.equals("ok") && !kind.startsWith("typed:");
     }
@@ -55,6 +57,17 @@ final class Campaign {
     long maxAllocated;
     double maxAllocatedPerByte;
     final Map<String, Long> classes = new TreeMap<>();
+
+    /** Typed failures that name a byte offset, a section, and (those with a section) a path. */
+    long typed;
+
+    long withOffset;
+    long withSection;
+    long withPath;
+
+    /** The first {@link #SAMPLES} typed failure messages, for reading how precise they are. */
+    final List<String> samples = new ArrayList<>();
+
     final List<Finding> findings = new ArrayList<>();
 
     Result(String target) {
@@ -77,6 +90,11 @@ final class Campaign {
                   maxAllocated / 1e6,
                   maxAllocatedPerByte,
                   findings.size()));
+      s.append(
+          String.format(
+              "  typed failures %d: with a byte offset %d, with a section %d, of those with a"
+                  + " field path %d%n",
+              typed, withOffset, withSection, withPath));
       classes.forEach((k, v) -> s.append(String.format("  %-60s %d%n", k, v)));
       for (Finding f : findings) {
         s.append("  FINDING ").append(f.kind()).append(": ").append(f.detail()).append('\n');
@@ -140,9 +158,18 @@ final class Campaign {
     r.maxAllocatedPerByte =
         Math.max(r.maxAllocatedPerByte, o.allocated() / (double) Math.max(1, input.length));
     r.classes.merge(o.kind(), 1L, Long::sum);
+    if (o.kind().startsWith("typed:")) {
+      r.typed++;
+      r.withOffset += o.where() & 1;
+      r.withSection += (o.where() >> 1) & 1;
+      r.withPath += (o.where() >> 2) & 1;
+      if (r.samples.size() < SAMPLES) {
+        r.samples.add(o.kind().substring(6) + ": " + o.detail());
+      }
+    }
     Outcome verdict = o;
     if (!o.finding() && o.cpuNanos() > SLOW_NANOS) {
-      verdict = new Outcome("slow", o.cpuNanos() / 1_000_000 + " ms of CPU", 0, 0);
+      verdict = new Outcome("slow", o.cpuNanos() / 1_000_000 + " ms of CPU", 0, 0, 0);
     }
     if (verdict.finding()) {
       r.findings.add(new Finding(verdict.kind(), verdict.detail(), input));
@@ -163,7 +190,7 @@ final class Campaign {
       f.cancel(true);
       worker.shutdownNow();
       worker = newWorker();
-      return new Outcome("hang", "no answer in " + HANG_SECONDS + " s", 0, 0);
+      return new Outcome("hang", "no answer in " + HANG_SECONDS + " s", 0, 0, 0);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -177,12 +204,18 @@ final class Campaign {
     long alloc0 = THREADS.getCurrentThreadAllocatedBytes();
     String kind;
     String detail = "";
+    int where = 0;
     try {
       target.run(input);
       kind = "ok";
     } catch (VmStateException e) {
       kind = "typed:" + e.getClass().getSimpleName();
       detail = e.getMessage();
+      boolean inSection = e.section().isPresent();
+      where =
+          (e.offset() >= 0 ? 1 : 0)
+              | (inSection ? 2 : 0)
+              | (inSection && !e.fieldPath().isEmpty() ? 4 : 0);
     } catch (Targets.Violation e) {
       kind = "violation";
       detail = e.getMessage();
@@ -197,7 +230,8 @@ final class Campaign {
         kind,
         detail,
         THREADS.getCurrentThreadCpuTime() - cpu0,
-        THREADS.getCurrentThreadAllocatedBytes() - alloc0);
+        THREADS.getCurrentThreadAllocatedBytes() - alloc0,
+        where);
   }
 
   private static String where(Throwable e) {

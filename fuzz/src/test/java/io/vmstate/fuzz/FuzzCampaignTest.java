@@ -31,6 +31,9 @@ class FuzzCampaignTest {
     Path findings = Path.of(System.getProperty("fuzz.findings", "target/fuzz-findings"));
     Campaign.Result r = new Campaign(Targets.named(name)).run(seed, seconds, max, findings);
     System.out.print(r);
+    if (Boolean.getBoolean("fuzz.samples")) {
+      r.samples.forEach(m -> System.out.println("  SAMPLE " + m));
+    }
     assertTrue(r.inputs > 0, "no input ran");
     assertEquals(List.of(), r.findings.stream().map(f -> f.kind() + ": " + f.detail()).toList());
   }
