@@ -16,8 +16,10 @@ public class VersionMismatchException extends VmStateDecodeException {
   }
 
   /** Checks {@code received} against a description's window. */
-  public static void check(String name, int received, int minimum, int maximum)
+  public static void check(String name, int received, VersionWindow window)
       throws VersionMismatchException {
+    int minimum = window.minimum();
+    int maximum = window.maximum();
     if (received > maximum) {
       throw new VersionMismatchException(
           "incoming version_id "
@@ -42,6 +44,11 @@ public class VersionMismatchException extends VmStateDecodeException {
           minimum,
           maximum);
     }
+  }
+
+  /** The window the version was checked against. */
+  public VersionWindow window() {
+    return VersionWindow.of(minimum, maximum);
   }
 
   public int received() {

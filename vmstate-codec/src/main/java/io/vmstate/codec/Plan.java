@@ -167,7 +167,7 @@ final class Plan<T> {
   void load(T obj, WireInput in, int version, Ctx ctx) throws VmStateException {
     long start = in.position();
     try {
-      VersionMismatchException.check(d.name(), version, d.minimumVersion(), d.version());
+      VersionMismatchException.check(d.name(), version, d.versions());
     } catch (VersionMismatchException e) {
       throw e.atOffset(start);
     }

@@ -76,8 +76,7 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler {
       return false;
     }
     try {
-      VersionMismatchException.check(
-          vmsd, ref.versionId(), mirror.minimumVersion(), mirror.version());
+      VersionMismatchException.check(vmsd, ref.versionId(), mirror.versions());
     } catch (VersionMismatchException x) {
       throw x.atOffset(s.offset()).inSection(ref);
     }
