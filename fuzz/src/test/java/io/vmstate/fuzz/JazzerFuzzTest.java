@@ -5,13 +5,17 @@ import io.vmstate.api.VmStateException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
  * The same targets under Jazzer's coverage guidance: Jazzer mutates a {@link Patch} program, which
- * edits a real seed. Without {@code JAZZER_FUZZ=1} each test runs once (the unedited first seed);
- * with it, one test at a time is fuzzed for its {@code maxDuration} (docs/fuzzing.md). A typed
- * failure is the expected answer to a bad input; any other throwable is a finding.
+ * edits a real seed; one test at a time is fuzzed for its {@code maxDuration} (docs/fuzzing.md). A
+ * typed failure is the expected answer to a bad input; any other throwable is a finding. Runs only
+ * with {@code JAZZER_FUZZ} set: Jazzer's regression mode costs about a minute of CI and covers
+ * nothing {@link CorpusRegressionTest} does not (a crash Jazzer finds is committed to the corpus as
+ * the input {@link Patch#apply} makes of it).
  */
+@EnabledIfEnvironmentVariable(named = "JAZZER_FUZZ", matches = ".+")
 class JazzerFuzzTest {
   private static final Map<String, List<Mutator.Seed>> SEEDS = new ConcurrentHashMap<>();
 

@@ -443,7 +443,12 @@ public final class MigrationStreamReader {
     Object layout = Vmdesc.layout(entry);
     VmStateDescription<StateRecord> d = schemaByLayout.get(layout);
     if (d == null) {
-      d = VmdescSchema.describe(entry);
+      try {
+        d = VmdescSchema.describe(entry);
+      } catch (VmStateDecodeException e) {
+        // the entry is what is wrong: point at the vmdesc, name the section it describes
+        throw e.atOffset(vmdesc.offset()).inSection(ref);
+      }
       schemaByLayout.put(layout, d);
     }
     return d;
