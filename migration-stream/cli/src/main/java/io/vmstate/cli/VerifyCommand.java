@@ -1,6 +1,7 @@
 package io.vmstate.cli;
 
 import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateException;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.WireInput;
 import io.vmstate.stream.MigrationStreamReader;
@@ -13,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -26,8 +28,11 @@ import picocli.CommandLine.Spec;
           + " first problem."
     })
 final class VerifyCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE")
+  @Parameters(index = "0", paramLabel = "FILE", description = Cli.STREAM_FILE)
   Path file;
+
+  @Option(names = "--desc-from", paramLabel = "FILE", description = Cli.DESC_FROM)
+  Path descFrom;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -36,8 +41,8 @@ final class VerifyCommand implements Callable<Integer> {
     long[] counts = new long[4];
     try (StreamSource src = Cli.open(file);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
-      Cli.requireVmdesc(src);
-      MigrationStreamReader r = src.reader(ReaderOptions.DEFAULT);
+      ReaderOptions options = Cli.options(descFrom);
+      MigrationStreamReader r = src.reader(options);
       progress.track(r);
       RamSink pages =
           new RamSink() {
@@ -48,22 +53,26 @@ final class VerifyCommand implements Callable<Integer> {
 
             @Override
             public void page(RamBlock b, long addr, boolean c, WireInput in, int size)
-                throws io.vmstate.api.VmStateException {
+                throws VmStateException {
               counts[3]++;
               in.skip(size);
             }
           };
-      for (StreamEvent e = r.next(); e != null; e = r.next()) {
-        if (e instanceof StreamEvent.Section s) {
-          counts[0]++;
-          if (s.isRam()) {
-            r.readRam(pages);
-          } else {
-            VmStateDescription<StateRecord> d = r.schemaFor(s.section());
-            r.readDevice(d, new StateRecord(d.name()));
-            counts[1]++;
+      try {
+        for (StreamEvent e = r.next(); e != null; e = r.next()) {
+          if (e instanceof StreamEvent.Section s) {
+            counts[0]++;
+            if (s.isRam()) {
+              r.readRam(pages);
+            } else {
+              VmStateDescription<StateRecord> d = r.schemaFor(s.section());
+              r.readDevice(d, new StateRecord(d.name()));
+              counts[1]++;
+            }
           }
         }
+      } catch (VmStateException x) {
+        return Cli.reportBreak(src, x, spec.commandLine().getErr());
       }
       PrintWriter out = spec.commandLine().getOut();
       out.printf(

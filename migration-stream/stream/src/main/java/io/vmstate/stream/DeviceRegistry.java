@@ -53,7 +53,7 @@ import java.util.Map;
  * commit time).
  */
 public final class DeviceRegistry {
-  private final MachineConfiguration configuration;
+  private MachineConfiguration configuration;
   private final List<Device<?>> devices = new ArrayList<>();
   private int nextSectionId;
 
@@ -75,6 +75,12 @@ public final class DeviceRegistry {
       return new LoadOptions(decodeUnknown, b, checkConfiguration, ram);
     }
 
+    /**
+     * Whether the stream's configuration section must match the registry's (QEMU's check: machine
+     * type, target page bits, x-ignore-shared; a mismatch names both values). When it is not
+     * checked, a successful load takes the stream's configuration as the registry's, so a later
+     * save writes what the stream held: the way to load a stream without knowing its machine.
+     */
     public LoadOptions withCheckConfiguration(boolean b) {
       return new LoadOptions(decodeUnknown, crossCheck, b, ram);
     }
@@ -95,6 +101,10 @@ public final class DeviceRegistry {
     this.configuration = checkNotNull(configuration, "configuration");
   }
 
+  /**
+   * The configuration saves write: the one given, or the stream's after a load that did not check
+   * it ({@link LoadOptions#withCheckConfiguration}).
+   */
   public MachineConfiguration configuration() {
     return configuration;
   }
@@ -350,6 +360,9 @@ public final class DeviceRegistry {
       }
       for (Runnable r : commits) {
         r.run();
+      }
+      if (!options.checkConfiguration() && received != null) {
+        configuration = received;
       }
       return new LoadResult(received, unknown, loaded);
     }

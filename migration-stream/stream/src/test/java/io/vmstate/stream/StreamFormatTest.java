@@ -253,6 +253,37 @@ class StreamFormatTest {
   }
 
   @Test
+  void anUncheckedLoadTakesTheStreamsConfiguration() throws Exception {
+    byte[] data = smallStream();
+    DeviceRegistry r =
+        new DeviceRegistry(new MachineConfiguration())
+            .register("globalstate", 0, GLOBALSTATE, new GlobalState(""))
+            .register("timer", 0, TIMER, new Timer());
+    r.load(
+        Fixtures.reader(data, false),
+        DeviceRegistry.LoadOptions.DEFAULT.withCheckConfiguration(false));
+    assertEquals("virt-7.2", r.configuration().machine());
+    assertEquals(12, r.configuration().targetPageBits());
+    assertArrayEquals(data, r.saveToBytes(), "the stream saves back as it was");
+  }
+
+  @Test
+  void aCheckedLoadNamesBothMachineTypes() throws Exception {
+    DeviceRegistry r =
+        new DeviceRegistry(new MachineConfiguration("pc-q35-7.2").setTargetPageBits(12))
+            .register("globalstate", 0, GLOBALSTATE, new GlobalState(""))
+            .register("timer", 0, TIMER, new Timer());
+    VmStateDecodeException e =
+        assertThrows(
+            VmStateDecodeException.class,
+            () ->
+                r.load(Fixtures.reader(smallStream(), false), DeviceRegistry.LoadOptions.DEFAULT));
+    assertTrue(
+        e.getMessage().contains("Machine type received is 'virt-7.2' and local is 'pc-q35-7.2'"),
+        e.getMessage());
+  }
+
+  @Test
   void registryLoadIsAtomic() throws Exception {
     byte[] data = smallStream();
     // Truncate inside the last section (globalstate): the timer decoded fine but must stay as is.
