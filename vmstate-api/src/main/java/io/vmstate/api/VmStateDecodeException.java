@@ -40,6 +40,14 @@ public class VmStateDecodeException extends VmStateException {
     return this;
   }
 
+  /**
+   * A stream's vmdesc describes a device's layout differently from our typed description of it (a
+   * field missing, added, of another size or array form): not a value difference.
+   */
+  public static VmStateDecodeException layoutDisagreement(String what) {
+    return new VmStateDecodeException("layout disagreement: " + what, null);
+  }
+
   /** A byte sequence that cannot be what the format says is there. */
   public static VmStateDecodeException corrupt(String what) {
     return new VmStateDecodeException(what, null);

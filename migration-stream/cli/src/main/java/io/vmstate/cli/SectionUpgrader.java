@@ -9,6 +9,7 @@ import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.MigrationStreamWriter;
+import io.vmstate.stream.OutputCheck;
 import io.vmstate.stream.SectionType;
 import io.vmstate.stream.StreamEvent;
 import io.vmstate.stream.StreamRewriter;
@@ -30,7 +31,7 @@ import java.util.Map;
  * With a target release, subsections newer than it are left out, or refused when they hold state.
  * Every other section is left to the rewriter (byte-identical copy).
  */
-final class SectionUpgrader implements StreamRewriter.SectionHandler {
+final class SectionUpgrader implements StreamRewriter.SectionHandler, OutputCheck.Allowed {
   /** One upgraded section, for the report. */
   record Upgrade(SectionRef from, int toVersion) {
     @Override
@@ -55,6 +56,17 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler {
 
   List<Upgrade> upgrades() {
     return List.copyOf(upgrades);
+  }
+
+  /** No value may change; an upgraded section may only gain fields or drop default ones. */
+  @Override
+  public boolean value(String path) {
+    return false;
+  }
+
+  @Override
+  public boolean reshaped(SectionRef section) {
+    return upgrades.stream().anyMatch(u -> u.from().equals(section));
   }
 
   @Override

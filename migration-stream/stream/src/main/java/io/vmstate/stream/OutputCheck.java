@@ -1,0 +1,405 @@
+package io.vmstate.stream;
+
+import io.vmstate.api.SectionRef;
+import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateEncodeException;
+import io.vmstate.api.VmStateException;
+import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.VmStateCodec;
+import io.vmstate.stream.vmdesc.QemuJsonWriter;
+import io.vmstate.stream.vmdesc.Vmdesc;
+import io.vmstate.stream.vmdesc.VmdescSchema;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The check every stream writer makes of its own output before it reports success (lossless by
+ * construction): the output must hold the input's values except the changes asked for, and the
+ * input's bytes everywhere outside the changed fields.
+ *
+ * <p>While a writer copies a stream it cuts both streams into the same {@link Segment}s (a {@link
+ * Recorder}): framing (header, configuration, section headers, footers, commands, EOF), RAM
+ * sections, device section bodies and the vmdesc trailer. The check then needs no trust in the
+ * writer's encoder:
+ *
+ * <ul>
+ *   <li>the segments must tile both files from the first byte to the last;
+ *   <li>a segment whose bytes are equal on both sides is equal in value (decoding is a function of
+ *       the bytes and the layout, and the layout is the vmdesc, which is itself a compared
+ *       segment);
+ *   <li>framing, RAM and the vmdesc must be byte-identical (unless a section was re-encoded on
+ *       purpose: then the vmdesc may differ in that section's entry only);
+ *   <li>a device body that differs is decoded on both sides, each with its own stream's vmdesc, and
+ *       compared value by value ({@link StateFlattener}); a difference at a path not asked for
+ *       fails. With the same layout and the same length, equal values mean equal bytes outside the
+ *       changed fields, since the decoder turns every byte of a body into some value.
+ * </ul>
+ *
+ * A failure is an {@link VmStateEncodeException#outputChanged} naming the section and the first
+ * field (or byte) that would have changed; the writer then deletes its output.
+ */
+public final class OutputCheck {
+  private OutputCheck() {}
+
+  /** What a writer was asked to change. */
+  public interface Allowed {
+    /**
+     * Whether the value at {@code path} ({@code idstr:instance/field/path[i]}, as {@link
+     * StateFlattener} names values) may differ, or (for a re-encoded section) be dropped.
+     */
+    boolean value(String path);
+
+    /** Whether the writer re-encodes {@code section} in another version or layout on purpose. */
+    default boolean reshaped(SectionRef section) {
+      return false;
+    }
+
+    /** Nothing may change (a plain rewrite). */
+    Allowed NOTHING = path -> false;
+  }
+
+  /** What a segment holds. */
+  public enum Kind {
+    FRAMING,
+    RAM,
+    DEVICE,
+    /** A section header and body that the writer re-encoded on purpose (upgrade). */
+    RESHAPED,
+    VMDESC
+  }
+
+  /**
+   * One piece of both streams: {@code [inStart, inEnd)} of the input was copied as {@code
+   * [outStart, outEnd)} of the output. {@code section} is the device or RAM section, or for framing
+   * the last section before it (null at the start). For {@link Kind#RESHAPED}, {@code inBody} and
+   * {@code outBody} are where the bodies start; {@code outSection} is the header written.
+   */
+  public record Segment(
+      Kind kind,
+      SectionRef section,
+      SectionRef outSection,
+      long inStart,
+      long inEnd,
+      long outStart,
+      long outEnd,
+      long inBody,
+      long outBody) {}
+
+  /** Collects the segments while a writer copies a stream. */
+  public static final class Recorder {
+    private final List<Segment> segments = new ArrayList<>();
+    private long in;
+    private long out;
+    private SectionRef last;
+
+    /**
+     * Ends a segment of {@code kind} at input offset {@code inEnd} and output offset {@code
+     * outEnd}.
+     */
+    public void cut(Kind kind, SectionRef section, long inEnd, long outEnd) {
+      cut(kind, section, section, inEnd, outEnd, -1, -1);
+    }
+
+    /** Ends a {@link Kind#RESHAPED} segment (or any other) with its body offsets. */
+    public void cut(
+        Kind kind,
+        SectionRef section,
+        SectionRef outSection,
+        long inEnd,
+        long outEnd,
+        long inBody,
+        long outBody) {
+      if (inEnd == in && outEnd == out) {
+        return;
+      }
+      SectionRef where = section != null ? section : last;
+      segments.add(new Segment(kind, where, outSection, in, inEnd, out, outEnd, inBody, outBody));
+      in = inEnd;
+      out = outEnd;
+      if (section != null) {
+        last = section;
+      }
+    }
+
+    public List<Segment> segments() {
+      return List.copyOf(segments);
+    }
+  }
+
+  /** Random access to the bytes of a stream. */
+  public interface Bytes {
+    long size() throws IOException;
+
+    void read(long offset, byte[] into, int len) throws IOException;
+
+    static Bytes of(byte[] b) {
+      return new Bytes() {
+        @Override
+        public long size() {
+          return b.length;
+        }
+
+        @Override
+        public void read(long offset, byte[] into, int len) {
+          System.arraycopy(b, (int) offset, into, 0, len);
+        }
+      };
+    }
+
+    static Bytes of(FileChannel ch) {
+      return new Bytes() {
+        @Override
+        public long size() throws IOException {
+          return ch.size();
+        }
+
+        @Override
+        public void read(long offset, byte[] into, int len) throws IOException {
+          ByteBuffer bb = ByteBuffer.wrap(into, 0, len);
+          while (bb.hasRemaining()) {
+            if (ch.read(bb, offset + bb.position()) < 0) {
+              throw new java.io.EOFException("file ended at " + (offset + bb.position()));
+            }
+          }
+        }
+      };
+    }
+  }
+
+  /** A stream's vmdesc, parsed only when a check needs it. */
+  @FunctionalInterface
+  public interface LazyVmdesc {
+    Vmdesc get() throws VmStateException, IOException;
+  }
+
+  private static final int CHUNK = 1 << 20;
+
+  /**
+   * Checks {@code out} against {@code in} over {@code segments}; {@code inDesc} and {@code outDesc}
+   * are the streams' vmdescs (needed only where a device body differs).
+   */
+  public static void check(
+      Bytes in,
+      LazyVmdesc inDesc,
+      Bytes out,
+      LazyVmdesc outDesc,
+      List<Segment> segments,
+      Allowed allowed)
+      throws VmStateException, IOException {
+    long inAt = 0;
+    long outAt = 0;
+    for (Segment s : segments) {
+      if (s.inStart() != inAt || s.outStart() != outAt) {
+        throw changed("the copy skipped or repeated bytes before input byte " + s.inStart(), s);
+      }
+      inAt = s.inEnd();
+      outAt = s.outEnd();
+    }
+    if (inAt != in.size() || outAt != out.size()) {
+      throw changed(
+          "the copy covers "
+              + inAt
+              + " of "
+              + in.size()
+              + " input bytes and "
+              + outAt
+              + " of "
+              + out.size()
+              + " output bytes",
+          null);
+    }
+    byte[] a = new byte[CHUNK];
+    byte[] b = new byte[CHUNK];
+    for (Segment s : segments) {
+      long diff = firstDifference(in, s.inStart(), s.inEnd(), out, s.outStart(), s.outEnd(), a, b);
+      if (diff < 0) {
+        continue;
+      }
+      switch (s.kind()) {
+        case FRAMING, RAM ->
+            throw changed(
+                (s.kind() == Kind.RAM ? "RAM section" : "stream framing")
+                    + " differs from the input at output byte "
+                    + (s.outStart() + diff),
+                s);
+        case VMDESC -> vmdesc(inDesc.get(), outDesc.get(), segments, allowed);
+        case DEVICE -> device(in, inDesc, out, outDesc, s, s.inStart(), s.outStart(), allowed);
+        case RESHAPED -> device(in, inDesc, out, outDesc, s, s.inBody(), s.outBody(), allowed);
+        default -> throw new AssertionError(s.kind());
+      }
+    }
+  }
+
+  /** The offset in the segment of the first differing byte, or -1 when both sides are equal. */
+  private static long firstDifference(
+      Bytes in, long i0, long i1, Bytes out, long o0, long o1, byte[] a, byte[] b)
+      throws IOException {
+    long n = Math.min(i1 - i0, o1 - o0);
+    for (long done = 0; done < n; ) {
+      int len = (int) Math.min(CHUNK, n - done);
+      in.read(i0 + done, a, len);
+      out.read(o0 + done, b, len);
+      int m = Arrays.mismatch(a, 0, len, b, 0, len);
+      if (m >= 0) {
+        return done + m;
+      }
+      done += len;
+    }
+    return i1 - i0 == o1 - o0 ? -1 : n;
+  }
+
+  private static void device(
+      Bytes in,
+      LazyVmdesc inDesc,
+      Bytes out,
+      LazyVmdesc outDesc,
+      Segment s,
+      long inBody,
+      long outBody,
+      Allowed allowed)
+      throws VmStateException, IOException {
+    SectionRef ref = s.section();
+    boolean reshaped = s.kind() == Kind.RESHAPED;
+    SectionRef outRef = ref;
+    if (reshaped) {
+      byte[] v = new byte[4];
+      out.read(outBody - 4, v, 4);
+      int version =
+          ((v[0] & 0xff) << 24) | ((v[1] & 0xff) << 16) | ((v[2] & 0xff) << 8) | (v[3] & 0xff);
+      outRef = new SectionRef(ref.idstr(), ref.instanceId(), version);
+    }
+    Map<String, Object> inEntry = entry(inDesc.get(), ref, "input", s);
+    Map<String, Object> outEntry = entry(outDesc.get(), outRef, "output", s);
+    String prefix = ref.idstr() + ":" + ref.instanceId();
+    Map<String, String> before = values(in, inBody, s.inEnd(), inEntry, ref, prefix);
+    Map<String, String> after = values(out, outBody, s.outEnd(), outEntry, outRef, prefix);
+    Set<String> keys = new LinkedHashSet<>(before.keySet());
+    keys.addAll(after.keySet());
+    for (String k : keys) {
+      String va = before.get(k);
+      String vb = after.get(k);
+      if (Objects.equals(va, vb) || allowed.value(k)) {
+        continue;
+      }
+      if (va != null && vb == null && !reshaped) {
+        throw changed("field " + k + " (" + va + ") is missing from the output", s);
+      } else if (va != null && vb == null && !isDefault(va)) {
+        throw changed(
+            "field " + k + " holds " + va + ", which the output's version cannot carry", s);
+      } else if (va == null && !reshaped) {
+        throw changed("field " + k + " (" + vb + ") appeared in the output", s);
+      } else if (va != null && vb != null) {
+        throw changed("field " + k + " would change from " + va + " to " + vb, s);
+      }
+    }
+    if (!reshaped) {
+      String la = new QemuJsonWriter().value(null, inEntry).text();
+      String lb = new QemuJsonWriter().value(null, outEntry).text();
+      if (!la.equals(lb) || s.inEnd() - inBody != s.outEnd() - outBody) {
+        throw changed(
+            "the section's layout changed ("
+                + (s.inEnd() - inBody)
+                + " body bytes in, "
+                + (s.outEnd() - outBody)
+                + " out)",
+            s);
+      }
+    }
+  }
+
+  private static Map<String, Object> entry(Vmdesc d, SectionRef ref, String side, Segment s)
+      throws VmStateException {
+    Map<String, Object> e = d == null ? null : d.device(ref.idstr(), ref.instanceId());
+    if (e == null) {
+      throw changed("the " + side + " has no vmdesc entry for the section", s);
+    }
+    return e;
+  }
+
+  private static Map<String, String> values(
+      Bytes b, long start, long end, Map<String, Object> entry, SectionRef ref, String prefix)
+      throws VmStateException, IOException {
+    byte[] body = new byte[Math.toIntExact(end - start)];
+    b.read(start, body, body.length);
+    VmStateDescription<StateRecord> d = VmdescSchema.describe(entry);
+    StateRecord r = new StateRecord(d.name());
+    try {
+      VmStateCodec.DEFAULT.load(d, r, body, ref.versionId());
+    } catch (VmStateException x) {
+      throw x.inSection(ref);
+    }
+    return StateFlattener.flatten(prefix, r);
+  }
+
+  /** Whether a value text of {@link StateFlattener} is a default (zero, false, zero bytes). */
+  private static boolean isDefault(String text) {
+    return text.equals("false") || text.matches("(0x)?0*") || text.matches("00( 00)*");
+  }
+
+  /** The vmdescs may differ only in the entries of sections re-encoded on purpose. */
+  private static void vmdesc(Vmdesc inDesc, Vmdesc outDesc, List<Segment> segs, Allowed allowed)
+      throws VmStateException {
+    Segment last = segs.get(segs.size() - 1);
+    if (inDesc == null || outDesc == null) {
+      throw changed("the vmdesc trailer differs", last);
+    }
+    List<?> a = inDesc.devices();
+    List<?> b = outDesc.devices();
+    if (a.size() != b.size()) {
+      throw changed(
+          "the vmdesc lists " + b.size() + " devices where the input lists " + a.size(), last);
+    }
+    for (int i = 0; i < a.size(); i++) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> da = (Map<String, Object>) a.get(i);
+      String ta = new QemuJsonWriter().value(null, da).text();
+      String tb = new QemuJsonWriter().value(null, b.get(i)).text();
+      if (ta.equals(tb)) {
+        continue;
+      }
+      SectionRef ref = null;
+      for (Segment s : segs) {
+        if (s.kind() == Kind.RESHAPED
+            && s.section().idstr().equals(da.get("name"))
+            && Objects.equals(s.section().instanceId(), da.get("instance_id"))) {
+          ref = s.section();
+        }
+      }
+      if (ref == null || !allowed.reshaped(ref)) {
+        throw changed(
+            "the vmdesc entry of '"
+                + da.get("name")
+                + "' instance "
+                + da.get("instance_id")
+                + " differs",
+            last);
+      }
+    }
+    Map<String, Object> ra = new java.util.LinkedHashMap<>(inDesc.root());
+    Map<String, Object> rb = new java.util.LinkedHashMap<>(outDesc.root());
+    ra.remove("devices");
+    rb.remove("devices");
+    if (!new QemuJsonWriter()
+        .value(null, ra)
+        .text()
+        .equals(new QemuJsonWriter().value(null, rb).text())) {
+      throw changed("the vmdesc's members other than the devices differ", last);
+    }
+  }
+
+  private static VmStateEncodeException changed(String what, Segment s) {
+    VmStateEncodeException e = VmStateEncodeException.outputChanged(what);
+    if (s != null && s.section() != null) {
+      e.inSection(s.section());
+    }
+    return e;
+  }
+}
