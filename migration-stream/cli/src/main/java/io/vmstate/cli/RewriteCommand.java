@@ -44,15 +44,22 @@ final class RewriteCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {@link OutputCheck} of {@code written} against {@code in}. */
+  /**
+   * {@link OutputCheck} of {@code written} against {@code in} ({@code inVmdesc}: its parsed vmdesc
+   * as it was read, or null to read it again).
+   */
   static void check(
-      Path in, Path written, List<OutputCheck.Segment> segments, OutputCheck.Allowed allowed)
+      Path in,
+      Vmdesc inVmdesc,
+      Path written,
+      List<OutputCheck.Segment> segments,
+      OutputCheck.Allowed allowed)
       throws IOException, VmStateException {
     try (FileChannel a = FileChannel.open(in);
         FileChannel b = FileChannel.open(written)) {
       OutputCheck.check(
           OutputCheck.Bytes.of(a),
-          () -> VmdescLocator.locate(in, Vmdesc.DEFAULT_MAX_BYTES),
+          () -> inVmdesc != null ? inVmdesc : VmdescLocator.locate(in, Vmdesc.DEFAULT_MAX_BYTES),
           OutputCheck.Bytes.of(b),
           () -> VmdescLocator.locate(written, Vmdesc.DEFAULT_MAX_BYTES),
           segments,
@@ -98,7 +105,8 @@ final class RewriteCommand implements Callable<Integer> {
           new StreamRewriter(reader, new MigrationStreamWriter(WireOutput.to(os)), editor, handler);
       rewriter.run();
       os.close();
-      check(in, tmp, rewriter.segments(), allowed);
+      // A section handler may rewrite the parsed vmdesc's entries: then read the input's again.
+      check(in, handler == null ? src.vmdesc() : null, tmp, rewriter.segments(), allowed);
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;
     } finally {

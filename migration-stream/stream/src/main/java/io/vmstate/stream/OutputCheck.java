@@ -5,6 +5,7 @@ import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateEncodeException;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.StateRecord;
+import io.vmstate.codec.StateValue;
 import io.vmstate.codec.VmStateCodec;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -218,6 +219,30 @@ public final class OutputCheck {
     }
     byte[] a = new byte[CHUNK];
     byte[] b = new byte[CHUNK];
+    LazyVmdesc inMemo = memo(inDesc);
+    LazyVmdesc outMemo = memo(outDesc);
+    Segment trailer = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+    for (Segment s : segments) {
+      if (s.kind() == Kind.VMDESC) {
+        trailer = s;
+      }
+    }
+    if (trailer != null
+        && trailer.kind() == Kind.VMDESC
+        && firstDifference(
+                in,
+                trailer.inStart(),
+                trailer.inEnd(),
+                out,
+                trailer.outStart(),
+                trailer.outEnd(),
+                a,
+                b)
+            < 0) {
+      // The same trailer bytes: one parse serves both sides (and their descriptions are shared).
+      outMemo = inMemo;
+    }
+    Map<Object, VmStateDescription<StateRecord>> described = new java.util.HashMap<>();
     for (Segment s : segments) {
       long diff = firstDifference(in, s.inStart(), s.inEnd(), out, s.outStart(), s.outEnd(), a, b);
       if (diff < 0) {
@@ -230,12 +255,19 @@ public final class OutputCheck {
                     + " differs from the input at output byte "
                     + (s.outStart() + diff),
                 s);
-        case VMDESC -> vmdesc(inDesc.get(), outDesc.get(), segments, allowed);
-        case DEVICE -> device(in, inDesc, out, outDesc, s, s.inStart(), s.outStart(), allowed);
-        case RESHAPED -> device(in, inDesc, out, outDesc, s, s.inBody(), s.outBody(), allowed);
+        case VMDESC -> vmdesc(inMemo.get(), outMemo.get(), segments, allowed);
+        case DEVICE ->
+            device(in, inMemo, out, outMemo, s, s.inStart(), s.outStart(), allowed, described);
+        case RESHAPED ->
+            device(in, inMemo, out, outMemo, s, s.inBody(), s.outBody(), allowed, described);
         default -> throw new AssertionError(s.kind());
       }
     }
+  }
+
+  private static LazyVmdesc memo(LazyVmdesc d) {
+    Vmdesc[] got = new Vmdesc[1];
+    return () -> got[0] != null ? got[0] : (got[0] = d.get());
   }
 
   /** The offset in the segment of the first differing byte, or -1 when both sides are equal. */
@@ -264,7 +296,8 @@ public final class OutputCheck {
       Segment s,
       long inBody,
       long outBody,
-      Allowed allowed)
+      Allowed allowed,
+      Map<Object, VmStateDescription<StateRecord>> described)
       throws VmStateException, IOException {
     SectionRef ref = s.section();
     boolean reshaped = s.kind() == Kind.RESHAPED;
@@ -279,13 +312,14 @@ public final class OutputCheck {
     Map<String, Object> inEntry = entry(inDesc.get(), ref, "input", s);
     Map<String, Object> outEntry = entry(outDesc.get(), outRef, "output", s);
     String prefix = ref.idstr() + ":" + ref.instanceId();
-    Map<String, String> before = values(in, inBody, s.inEnd(), inEntry, ref, prefix);
-    Map<String, String> after = values(out, outBody, s.outEnd(), outEntry, outRef, prefix);
-    Set<String> keys = new LinkedHashSet<>(before.keySet());
-    keys.addAll(after.keySet());
-    for (String k : keys) {
-      String va = before.get(k);
-      String vb = after.get(k);
+    StateRecord before = decode(in, inBody, s.inEnd(), inEntry, ref, described);
+    StateRecord after = decode(out, outBody, s.outEnd(), outEntry, outRef, described);
+    List<String[]> diffs = new ArrayList<>();
+    differences(prefix, before, after, diffs);
+    for (String[] d : diffs) {
+      String k = d[0];
+      String va = d[1];
+      String vb = d[2];
       if (Objects.equals(va, vb) || allowed.value(k)) {
         continue;
       }
@@ -324,19 +358,92 @@ public final class OutputCheck {
     return e;
   }
 
-  private static Map<String, String> values(
-      Bytes b, long start, long end, Map<String, Object> entry, SectionRef ref, String prefix)
+  private static StateRecord decode(
+      Bytes b,
+      long start,
+      long end,
+      Map<String, Object> entry,
+      SectionRef ref,
+      Map<Object, VmStateDescription<StateRecord>> described)
       throws VmStateException, IOException {
     byte[] body = new byte[Math.toIntExact(end - start)];
     b.read(start, body, body.length);
-    VmStateDescription<StateRecord> d = VmdescSchema.describe(entry);
+    Object layout = Vmdesc.layout(entry);
+    VmStateDescription<StateRecord> d = described.get(layout);
+    if (d == null) {
+      d = VmdescSchema.describe(entry);
+      described.put(layout, d);
+    }
     StateRecord r = new StateRecord(d.name());
     try {
       VmStateCodec.DEFAULT.load(d, r, body, ref.versionId());
     } catch (VmStateException x) {
       throw x.inSection(ref);
     }
-    return StateFlattener.flatten(prefix, r);
+    return r;
+  }
+
+  /**
+   * The values that differ between two records as {@code {path, before, after}} (null where a side
+   * lacks the value), in field order; equal parts are skipped without being printed.
+   */
+  private static void differences(String path, StateRecord a, StateRecord b, List<String[]> out) {
+    Set<String> names = new LinkedHashSet<>(a.fields().keySet());
+    names.addAll(b.fields().keySet());
+    for (String n : names) {
+      differences(path + "/" + n, a.get(n), b.get(n), out);
+    }
+    Set<String> subs = new LinkedHashSet<>(a.subsections().keySet());
+    subs.addAll(b.subsections().keySet());
+    for (String n : subs) {
+      StateRecord sa = a.subsections().get(n);
+      StateRecord sb = b.subsections().get(n);
+      String p = path + "/" + StateFlattener.subsectionSegment(sa != null ? sa : a, n);
+      if (sa != null && sb != null) {
+        if (!sa.equals(sb)) {
+          differences(p, sa, sb, out);
+        }
+      } else {
+        pair(StateFlattener.flatten(p, sa != null ? sa : sb), sa != null, out);
+      }
+    }
+  }
+
+  private static void differences(String path, StateValue a, StateValue b, List<String[]> out) {
+    if (Objects.equals(a, b)) {
+      return;
+    }
+    if (a instanceof StateRecord ra && b instanceof StateRecord rb) {
+      differences(path, ra, rb, out);
+    } else if (a instanceof StateValue.RecordArray ra
+        && b instanceof StateValue.RecordArray rb
+        && ra.elements().size() == rb.elements().size()) {
+      for (int i = 0; i < ra.elements().size(); i++) {
+        differences(path + "[" + i + "]", ra.elements().get(i), rb.elements().get(i), out);
+      }
+    } else if (a == null || b == null) {
+      pair(StateFlattener.flatten(path, a != null ? a : b), a != null, out);
+    } else {
+      Map<String, String> fa = StateFlattener.flatten(path, a);
+      Map<String, String> fb = StateFlattener.flatten(path, b);
+      Set<String> keys = new LinkedHashSet<>(fa.keySet());
+      keys.addAll(fb.keySet());
+      for (String k : keys) {
+        if (!Objects.equals(fa.get(k), fb.get(k))) {
+          out.add(new String[] {k, fa.get(k), fb.get(k)});
+        }
+      }
+    }
+  }
+
+  /** Values only one side has. */
+  private static void pair(Map<String, String> values, boolean before, List<String[]> out) {
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      out.add(
+          before
+              ? new String[] {e.getKey(), e.getValue(), null}
+              : new String[] {e.getKey(), null, e.getValue()});
+    }
   }
 
   /** Whether a value text of {@link StateFlattener} is a default (zero, false, zero bytes). */
