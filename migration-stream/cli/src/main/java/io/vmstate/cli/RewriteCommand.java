@@ -9,6 +9,7 @@ import io.vmstate.stream.StreamRewriter;
 import io.vmstate.stream.StreamSource;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.vmdesc.VmdescLocator;
+import io.vmstate.stream.vmdesc.VmdescSchema;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -53,7 +54,8 @@ final class RewriteCommand implements Callable<Integer> {
       Vmdesc inVmdesc,
       Path written,
       List<OutputCheck.Segment> segments,
-      OutputCheck.Allowed allowed)
+      OutputCheck.Allowed allowed,
+      OutputCheck.Describer describer)
       throws IOException, VmStateException {
     try (FileChannel a = FileChannel.open(in);
         FileChannel b = FileChannel.open(written)) {
@@ -63,7 +65,8 @@ final class RewriteCommand implements Callable<Integer> {
           OutputCheck.Bytes.of(b),
           () -> VmdescLocator.locate(written, Vmdesc.DEFAULT_MAX_BYTES),
           segments,
-          allowed);
+          allowed,
+          describer);
     }
   }
 
@@ -106,7 +109,11 @@ final class RewriteCommand implements Callable<Integer> {
       rewriter.run();
       os.close();
       // A section handler may rewrite the parsed vmdesc's entries: then read the input's again.
-      check(in, handler == null ? src.vmdesc() : null, tmp, rewriter.segments(), allowed);
+      if (handler == null) {
+        check(in, src.vmdesc(), tmp, rewriter.segments(), allowed, reader::describe);
+      } else {
+        check(in, null, tmp, rewriter.segments(), allowed, VmdescSchema::describe);
+      }
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;
     } finally {

@@ -413,7 +413,15 @@ public final class MigrationStreamReader {
               + ref.instanceId()
               + " has no entry in the vmdesc");
     }
-    // Devices of one kind (512 CPUs) share a layout: describe it once.
+    return describe(entry);
+  }
+
+  /**
+   * The description built from a vmdesc entry, cached per layout: devices of one kind (512 CPUs)
+   * share a layout and are described once.
+   */
+  public VmStateDescription<StateRecord> describe(Map<String, Object> entry)
+      throws VmStateException {
     Object layout = Vmdesc.layout(entry);
     VmStateDescription<StateRecord> d = schemaByLayout.get(layout);
     if (d == null) {

@@ -181,6 +181,12 @@ public final class OutputCheck {
     Vmdesc get() throws VmStateException, IOException;
   }
 
+  /** Builds (or finds) the description of a vmdesc entry, e.g. a reader's cache of them. */
+  @FunctionalInterface
+  public interface Describer {
+    VmStateDescription<StateRecord> describe(Map<String, Object> entry) throws VmStateException;
+  }
+
   private static final int CHUNK = 1 << 20;
 
   /**
@@ -194,6 +200,22 @@ public final class OutputCheck {
       LazyVmdesc outDesc,
       List<Segment> segments,
       Allowed allowed)
+      throws VmStateException, IOException {
+    check(in, inDesc, out, outDesc, segments, allowed, VmdescSchema::describe);
+  }
+
+  /**
+   * The same, describing vmdesc entries with {@code describer} (a reader that already described
+   * them saves the work; the entries come from the trailers either way).
+   */
+  public static void check(
+      Bytes in,
+      LazyVmdesc inDesc,
+      Bytes out,
+      LazyVmdesc outDesc,
+      List<Segment> segments,
+      Allowed allowed,
+      Describer describer)
       throws VmStateException, IOException {
     long inAt = 0;
     long outAt = 0;
@@ -242,7 +264,17 @@ public final class OutputCheck {
       // The same trailer bytes: one parse serves both sides (and their descriptions are shared).
       outMemo = inMemo;
     }
-    Map<Object, VmStateDescription<StateRecord>> described = new java.util.HashMap<>();
+    Map<Object, VmStateDescription<StateRecord>> cache = new java.util.HashMap<>();
+    Describer described =
+        entry -> {
+          Object layout = Vmdesc.layout(entry);
+          VmStateDescription<StateRecord> d = cache.get(layout);
+          if (d == null) {
+            d = describer.describe(entry);
+            cache.put(layout, d);
+          }
+          return d;
+        };
     for (Segment s : segments) {
       long diff = firstDifference(in, s.inStart(), s.inEnd(), out, s.outStart(), s.outEnd(), a, b);
       if (diff < 0) {
@@ -297,7 +329,7 @@ public final class OutputCheck {
       long inBody,
       long outBody,
       Allowed allowed,
-      Map<Object, VmStateDescription<StateRecord>> described)
+      Describer described)
       throws VmStateException, IOException {
     SectionRef ref = s.section();
     boolean reshaped = s.kind() == Kind.RESHAPED;
@@ -335,9 +367,13 @@ public final class OutputCheck {
       }
     }
     if (!reshaped) {
-      String la = new QemuJsonWriter().value(null, inEntry).text();
-      String lb = new QemuJsonWriter().value(null, outEntry).text();
-      if (!la.equals(lb) || s.inEnd() - inBody != s.outEnd() - outBody) {
+      boolean sameLayout =
+          inEntry == outEntry
+              || new QemuJsonWriter()
+                  .value(null, inEntry)
+                  .text()
+                  .equals(new QemuJsonWriter().value(null, outEntry).text());
+      if (!sameLayout || s.inEnd() - inBody != s.outEnd() - outBody) {
         throw changed(
             "the section's layout changed ("
                 + (s.inEnd() - inBody)
@@ -359,21 +395,11 @@ public final class OutputCheck {
   }
 
   private static StateRecord decode(
-      Bytes b,
-      long start,
-      long end,
-      Map<String, Object> entry,
-      SectionRef ref,
-      Map<Object, VmStateDescription<StateRecord>> described)
+      Bytes b, long start, long end, Map<String, Object> entry, SectionRef ref, Describer described)
       throws VmStateException, IOException {
     byte[] body = new byte[Math.toIntExact(end - start)];
     b.read(start, body, body.length);
-    Object layout = Vmdesc.layout(entry);
-    VmStateDescription<StateRecord> d = described.get(layout);
-    if (d == null) {
-      d = VmdescSchema.describe(entry);
-      described.put(layout, d);
-    }
+    VmStateDescription<StateRecord> d = described.describe(entry);
     StateRecord r = new StateRecord(d.name());
     try {
       VmStateCodec.DEFAULT.load(d, r, body, ref.versionId());
