@@ -153,19 +153,13 @@ public final class VcpuPowerState {
   }
 
   public static final StateCopier<VcpuPowerState> COPIER =
-      new StateCopier<>() {
-        @Override
-        public VcpuPowerState copyOf(VcpuPowerState source) {
-          return new VcpuPowerState(source);
-        }
-
-        @Override
-        public void copyInto(VcpuPowerState source, VcpuPowerState target) {
-          target.state = source.state;
-          target.wakeupPending = source.wakeupPending;
-          target.rawState = source.rawState;
-        }
-      };
+      StateCopier.of(
+          VcpuPowerState::new,
+          (source, target) -> {
+            target.state = source.state;
+            target.wakeupPending = source.wakeupPending;
+            target.rawState = source.rawState;
+          });
 
   private void checkLoaded() throws VmStateException {
     MpState s = MpState.ofKvm(rawState);

@@ -28,4 +28,24 @@ public class IncompatibleSchemaException extends VmStateException {
   public ImmutableList<String> problems() {
     return problems;
   }
+
+  // Covariant context setters, so callers keep the concrete type without a cast.
+
+  @Override
+  public IncompatibleSchemaException atOffset(long byteOffset) {
+    super.atOffset(byteOffset);
+    return this;
+  }
+
+  @Override
+  public IncompatibleSchemaException inField(String segment) {
+    super.inField(segment);
+    return this;
+  }
+
+  @Override
+  public IncompatibleSchemaException inSection(SectionRef ref) {
+    super.inSection(ref);
+    return this;
+  }
 }

@@ -16,8 +16,10 @@ public class VersionMismatchException extends VmStateDecodeException {
   }
 
   /** Checks {@code received} against a description's window. */
-  public static void check(String name, int received, int minimum, int maximum)
+  public static void check(String name, int received, VersionWindow window)
       throws VersionMismatchException {
+    int minimum = window.minimum();
+    int maximum = window.maximum();
     if (received > maximum) {
       throw new VersionMismatchException(
           "incoming version_id "
@@ -44,6 +46,11 @@ public class VersionMismatchException extends VmStateDecodeException {
     }
   }
 
+  /** The window the version was checked against. */
+  public VersionWindow window() {
+    return VersionWindow.of(minimum, maximum);
+  }
+
   public int received() {
     return received;
   }
@@ -54,5 +61,25 @@ public class VersionMismatchException extends VmStateDecodeException {
 
   public int maximum() {
     return maximum;
+  }
+
+  // Covariant context setters, so callers keep the concrete type without a cast.
+
+  @Override
+  public VersionMismatchException atOffset(long byteOffset) {
+    super.atOffset(byteOffset);
+    return this;
+  }
+
+  @Override
+  public VersionMismatchException inField(String segment) {
+    super.inField(segment);
+    return this;
+  }
+
+  @Override
+  public VersionMismatchException inSection(SectionRef ref) {
+    super.inSection(ref);
+    return this;
   }
 }

@@ -23,16 +23,15 @@ public class VmStateDecodeException extends VmStateException {
 
   /** The stream ended inside an item that needs {@code needed} more bytes. */
   public static VmStateDecodeException truncated(long offset, long needed) {
-    return (VmStateDecodeException)
-        new VmStateDecodeException(
-                "stream truncated: needed "
-                    + needed
-                    + " more byte"
-                    + (needed == 1 ? "" : "s")
-                    + "; the input ended early or a length earlier in the stream is wrong",
-                null)
-            .markTruncation()
-            .atOffset(offset);
+    return new VmStateDecodeException(
+            "stream truncated: needed "
+                + needed
+                + " more byte"
+                + (needed == 1 ? "" : "s")
+                + "; the input ended early or a length earlier in the stream is wrong",
+            null)
+        .markTruncation()
+        .atOffset(offset);
   }
 
   private VmStateDecodeException markTruncation() {
@@ -100,5 +99,25 @@ public class VmStateDecodeException extends VmStateException {
   /** The destination object cannot hold what the stream carries (for example a short array). */
   public static VmStateDecodeException destinationMismatch(String what) {
     return new VmStateDecodeException(what, null);
+  }
+
+  // Covariant context setters, so callers keep the concrete type without a cast.
+
+  @Override
+  public VmStateDecodeException atOffset(long byteOffset) {
+    super.atOffset(byteOffset);
+    return this;
+  }
+
+  @Override
+  public VmStateDecodeException inField(String segment) {
+    super.inField(segment);
+    return this;
+  }
+
+  @Override
+  public VmStateDecodeException inSection(SectionRef ref) {
+    super.inSection(ref);
+    return this;
   }
 }

@@ -93,6 +93,11 @@ public final class VmStateDescription<T> {
     return minimumVersion;
   }
 
+  /** The versions a load accepts: {@code [minimumVersion(), version()]}. */
+  public VersionWindow versions() {
+    return VersionWindow.of(minimumVersion, version);
+  }
+
   public MigrationPriority priority() {
     return priority;
   }

@@ -30,4 +30,24 @@ public class VmStateEncodeException extends VmStateException {
   public static VmStateEncodeException io(java.io.IOException cause) {
     return new VmStateEncodeException("write failed: " + cause.getMessage(), cause);
   }
+
+  // Covariant context setters, so callers keep the concrete type without a cast.
+
+  @Override
+  public VmStateEncodeException atOffset(long byteOffset) {
+    super.atOffset(byteOffset);
+    return this;
+  }
+
+  @Override
+  public VmStateEncodeException inField(String segment) {
+    super.inField(segment);
+    return this;
+  }
+
+  @Override
+  public VmStateEncodeException inSection(SectionRef ref) {
+    super.inSection(ref);
+    return this;
+  }
 }

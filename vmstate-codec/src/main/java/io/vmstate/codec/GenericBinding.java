@@ -30,17 +30,7 @@ import java.util.function.ToLongFunction;
 public final class GenericBinding {
   /** Deep copies of records, so generic loads are atomic too. */
   public static final StateCopier<StateRecord> RECORD_COPIER =
-      new StateCopier<>() {
-        @Override
-        public StateRecord copyOf(StateRecord source) {
-          return source.deepCopy();
-        }
-
-        @Override
-        public void copyInto(StateRecord source, StateRecord target) {
-          target.replaceWith(source);
-        }
-      };
+      StateCopier.of(StateRecord::deepCopy, (source, target) -> target.replaceWith(source));
 
   private GenericBinding() {}
 

@@ -47,8 +47,7 @@ final class ListCodec<T, E> extends FieldCodec<T> {
 
   @Override
   void load(T obj, WireInput in, int version, Ctx ctx) throws VmStateException {
-    VersionMismatchException.check(
-        f.element().name(), f.versionId(), f.element().minimumVersion(), f.element().version());
+    VersionMismatchException.check(f.element().name(), f.versionId(), f.element().versions());
     List<E> list = f.list().apply(obj);
     int i = 0;
     while (true) {

@@ -167,9 +167,9 @@ final class Plan<T> {
   void load(T obj, WireInput in, int version, Ctx ctx) throws VmStateException {
     long start = in.position();
     try {
-      VersionMismatchException.check(d.name(), version, d.minimumVersion(), d.version());
+      VersionMismatchException.check(d.name(), version, d.versions());
     } catch (VersionMismatchException e) {
-      throw (VersionMismatchException) e.atOffset(start);
+      throw e.atOffset(start);
     }
     if (d.preLoad() != null) {
       try {

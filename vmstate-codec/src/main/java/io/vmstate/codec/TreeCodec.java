@@ -58,16 +58,10 @@ final class TreeCodec<T, K, V> extends FieldCodec<T> {
   void load(T obj, WireInput in, int version, Ctx ctx) throws VmStateException {
     if (key != null) {
       VersionMismatchException.check(
-          f.keyDescription().name(),
-          f.versionId(),
-          f.keyDescription().minimumVersion(),
-          f.keyDescription().version());
+          f.keyDescription().name(), f.versionId(), f.keyDescription().versions());
     }
     VersionMismatchException.check(
-        f.valueDescription().name(),
-        f.versionId(),
-        f.valueDescription().minimumVersion(),
-        f.valueDescription().version());
+        f.valueDescription().name(), f.versionId(), f.valueDescription().versions());
     long at = in.position();
     long nnodes = in.readBe32() & 0xffffffffL;
     if (nnodes > ctx.limits.maxArrayLength()) {

@@ -141,8 +141,7 @@ public final class WireInput {
         limit += r;
       }
     } catch (IOException e) {
-      throw (VmStateDecodeException)
-          VmStateDecodeException.corrupt("read failed: " + e.getMessage()).atOffset(position());
+      throw VmStateDecodeException.corrupt("read failed: " + e.getMessage()).atOffset(position());
     }
     return Math.min(limit - pos, n);
   }
@@ -263,8 +262,7 @@ public final class WireInput {
       base += Math.max(0, s);
       return Math.max(0, s);
     } catch (IOException e) {
-      throw (VmStateDecodeException)
-          VmStateDecodeException.corrupt("read failed: " + e.getMessage()).atOffset(position());
+      throw VmStateDecodeException.corrupt("read failed: " + e.getMessage()).atOffset(position());
     }
   }
 

@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * One {@code qemu-system-aarch64} process, stopped ({@code -S}) and driven through qtest and HMP.
+ * One QEMU process ({@code qemu-system-aarch64} unless {@link Builder#arch}/{@link Builder#binary}
+ * say otherwise, of the {@link QemuRelease} chosen with {@link Builder#release}), stopped ({@code
+ * -S}) and driven through qtest and HMP.
  *
  * <pre>{@code
  * QemuSupport.assumeQemu();
@@ -186,17 +188,37 @@ public final class QemuMachine implements AutoCloseable {
   private void start() throws IOException {
     Path qtestSock = dir.resolve("qtest.sock");
     Path monSock = dir.resolve("hmp.sock");
-    command.add(QemuSupport.binary().toString());
+    QemuArch arch = spec.resolvedArch();
+    QemuRelease release = spec.release != null ? spec.release : QemuRelease.V7_2;
+    if (spec.binary != null && spec.binary.contains("/")) {
+      command.add(spec.binary);
+    } else if (spec.release == null && arch == QemuArch.AARCH64) {
+      command.add(QemuSupport.binary().toString()); // the historical lookup (throws if absent)
+    } else {
+      if (release.binary(arch).isEmpty()) {
+        throw new QemuException(release.describe(arch));
+      }
+      command.add(release.binaryPath(arch).toString());
+    }
+    command.addAll(release.extraArgs());
     command.add("-M");
-    command.add(spec.machine);
-    command.add("-cpu");
-    command.add(spec.cpu);
+    command.add(spec.machine != null ? spec.machine : arch.defaultMachine());
+    String cpu = spec.cpu != null ? spec.cpu : arch.defaultCpu().orElse(null);
+    if (cpu != null) {
+      command.add("-cpu");
+      command.add(cpu);
+    }
     command.add("-smp");
     command.add(Integer.toString(spec.smp));
     command.add("-m");
     command.add(spec.memory);
     command.add("-accel");
-    command.add(spec.accel != null ? spec.accel : QemuSupport.defaultAccel());
+    command.add(
+        spec.accel != null
+            ? spec.accel
+            : spec.release == null && arch == QemuArch.AARCH64 && spec.binary == null
+                ? QemuSupport.defaultAccel()
+                : QemuSupport.defaultAccel(release, arch));
     command.add("-S");
     command.add("-qtest");
     command.add("unix:" + qtestSock);
@@ -216,9 +238,10 @@ public final class QemuMachine implements AutoCloseable {
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(qtestSock));
       server.configureBlocking(false);
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.environment().putAll(release.environment());
       process =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
+          pb.directory(dir.toFile())
               .redirectOutput(dir.resolve("qemu.stdout").toFile())
               .redirectError(stderrLog.toFile())
               .start();
@@ -317,8 +340,11 @@ public final class QemuMachine implements AutoCloseable {
 
   /** Options for {@link QemuMachine}; {@link #start()} launches QEMU. */
   public static final class Builder {
-    private String machine = "virt,gic-version=3";
-    private String cpu = "cortex-a57";
+    private String machine;
+    private String cpu;
+    private QemuRelease release;
+    private QemuArch arch;
+    private String binary;
     private int smp = 1;
     private String memory = "16M";
     private String accel;
@@ -331,13 +357,58 @@ public final class QemuMachine implements AutoCloseable {
 
     private Builder() {}
 
-    /** The {@code -M} value, e.g. {@code virt,gic-version=3,its=on} or {@code virt-6.2}. */
+    /**
+     * Which QEMU release to start (default: the system QEMU, i.e. {@link QemuRelease#V7_2} located
+     * as {@link QemuSupport#binary()} does). The release adds its environment ({@code
+     * QEMU_MODULE_DIR}) and arguments ({@code -L}).
+     */
+    public Builder release(QemuRelease release) {
+      this.release = Objects.requireNonNull(release);
+      return this;
+    }
+
+    /**
+     * The emulator's architecture (default {@link QemuArch#AARCH64}); it also picks the default
+     * {@code -M} and {@code -cpu} when those are not set.
+     */
+    public Builder arch(QemuArch arch) {
+      this.arch = Objects.requireNonNull(arch);
+      return this;
+    }
+
+    /**
+     * The emulator: a file name such as {@code qemu-system-x86_64} (looked up in the chosen
+     * release, and it sets {@link #arch}) or a path (used as is, with the release's environment and
+     * arguments).
+     */
+    public Builder binary(String nameOrPath) {
+      this.binary = Objects.requireNonNull(nameOrPath);
+      QemuArch a = QemuArch.fromBinaryName(nameOrPath).orElse(null);
+      if (a != null) {
+        this.arch = a;
+      } else if (!nameOrPath.contains("/")) {
+        throw new IllegalArgumentException("unknown QEMU emulator " + nameOrPath);
+      }
+      return this;
+    }
+
+    QemuArch resolvedArch() {
+      return arch != null ? arch : QemuArch.AARCH64;
+    }
+
+    /**
+     * The {@code -M} value, e.g. {@code virt,gic-version=3,its=on} or {@code virt-6.2} (default:
+     * the architecture's, {@code virt,gic-version=3} for aarch64).
+     */
     public Builder machine(String machine) {
       this.machine = Objects.requireNonNull(machine);
       return this;
     }
 
-    /** The {@code -cpu} model (default {@code cortex-a57}, which has EL2 for virtualization=on). */
+    /**
+     * The {@code -cpu} model (default for aarch64 {@code cortex-a57}, which has EL2 for
+     * virtualization=on; other architectures: no {@code -cpu}, QEMU's default).
+     */
     public Builder cpu(String cpu) {
       this.cpu = Objects.requireNonNull(cpu);
       return this;

@@ -1,9 +1,7 @@
 package io.vmstate.testkit;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -83,36 +81,47 @@ public final class QemuSupport {
   }
 
   private static Optional<Path> locate() {
-    String explicit = System.getProperty("vmstate.qemu");
-    if (explicit == null || explicit.isBlank()) {
-      explicit = System.getenv("VMSTATE_QEMU");
-    }
-    if (explicit != null && !explicit.isBlank()) {
-      Path p = Path.of(explicit);
-      return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
-    }
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return Optional.empty();
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path p = Path.of(dir, "qemu-system-aarch64");
-      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-        return Optional.of(p);
-      }
-    }
-    return Optional.empty();
+    return QemuRelease.V7_2.binary(QemuArch.AARCH64);
   }
 
+  /**
+   * Skips the calling test unless QEMU {@code release} (aarch64) is installed; the reason names the
+   * release and where it was looked for. Under {@code CI=true} a missing release fails instead.
+   */
+  public static void assumeQemu(QemuRelease release) {
+    assumeQemu(release, QemuArch.AARCH64);
+  }
+
+  /** As {@link #assumeQemu(QemuRelease)}, for the emulator of {@code arch}. */
+  public static void assumeQemu(QemuRelease release, QemuArch arch) {
+    boolean ok = release.isAvailable(arch);
+    if (!ok && inCi()) {
+      throw new AssertionError(
+          "CI=true but " + release.describe(arch) + " (.ci/run installs both releases)");
+    }
+    Assumptions.assumeTrue(ok, () -> release.describe(arch) + ": real-QEMU test skipped");
+  }
+
+  /**
+   * The accelerator for {@code release}/{@code arch}: {@code qtest} when that build has it, else
+   * {@code tcg} (Debian's 7.2 and 10.0 packages both ship without {@code accel-qtest}).
+   */
+  public static String defaultAccel(QemuRelease release, QemuArch arch) {
+    return ACCELS.computeIfAbsent(
+        release + "/" + arch,
+        k -> probeAccel(release.processBuilder(arch, List.of("-accel", "help")), k));
+  }
+
+  private static final java.util.Map<String, String> ACCELS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private static String probeAccel() {
+    return probeAccel(new ProcessBuilder(List.of(binary().toString(), "-accel", "help")), binary());
+  }
+
+  private static String probeAccel(ProcessBuilder pb, Object what) {
     try {
-      Process p =
-          new ProcessBuilder(List.of(binary().toString(), "-accel", "help"))
-              .redirectErrorStream(true)
-              .start();
+      Process p = pb.redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(10, TimeUnit.SECONDS)) {
         p.destroyForcibly();
@@ -124,7 +133,7 @@ public final class QemuSupport {
       }
       return "tcg";
     } catch (IOException e) {
-      throw new QemuException("cannot run " + binary() + " -accel help", e);
+      throw new QemuException("cannot run " + what + " -accel help", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new QemuException("interrupted probing accelerators", e);

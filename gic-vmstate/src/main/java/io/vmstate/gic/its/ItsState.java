@@ -59,18 +59,7 @@ public final class ItsState {
     to.hook = from.hook;
   }
 
-  public static final StateCopier<ItsState> COPIER =
-      new StateCopier<>() {
-        @Override
-        public ItsState copyOf(ItsState source) {
-          return new ItsState(source);
-        }
-
-        @Override
-        public void copyInto(ItsState source, ItsState target) {
-          copy(source, target);
-        }
-      };
+  public static final StateCopier<ItsState> COPIER = StateCopier.of(ItsState::new, ItsState::copy);
 
   /** A deep copy. */
   public ItsState copy() {

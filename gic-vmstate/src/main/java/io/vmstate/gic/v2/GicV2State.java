@@ -155,19 +155,13 @@ public final class GicV2State {
 
   /** Deep copies, so loads into a GICv2 are atomic. */
   public static final StateCopier<GicV2State> COPIER =
-      new StateCopier<>() {
-        @Override
-        public GicV2State copyOf(GicV2State source) {
-          return new GicV2State(source);
-        }
-
-        @Override
-        public void copyInto(GicV2State source, GicV2State target) {
-          checkArgument(
-              source.config.equals(target.config), "copying between differently configured GICs");
-          copyArrays(source, target);
-        }
-      };
+      StateCopier.of(
+          GicV2State::new,
+          (source, target) -> {
+            checkArgument(
+                source.config.equals(target.config), "copying between differently configured GICs");
+            copyArrays(source, target);
+          });
 
   public GicV2Config config() {
     return config;

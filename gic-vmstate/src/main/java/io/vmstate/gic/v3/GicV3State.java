@@ -127,19 +127,13 @@ public final class GicV3State {
 
   /** Deep copies, so loads are atomic. */
   public static final StateCopier<GicV3State> COPIER =
-      new StateCopier<>() {
-        @Override
-        public GicV3State copyOf(GicV3State source) {
-          return new GicV3State(source);
-        }
-
-        @Override
-        public void copyInto(GicV3State source, GicV3State target) {
-          checkArgument(
-              source.config.equals(target.config), "copying between differently configured GICs");
-          copy(source, target);
-        }
-      };
+      StateCopier.of(
+          GicV3State::new,
+          (source, target) -> {
+            checkArgument(
+                source.config.equals(target.config), "copying between differently configured GICs");
+            copy(source, target);
+          });
 
   public GicV3Config config() {
     return config;

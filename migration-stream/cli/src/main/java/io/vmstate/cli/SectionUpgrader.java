@@ -88,8 +88,7 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler, OutputChec
       return false;
     }
     try {
-      VersionMismatchException.check(
-          vmsd, ref.versionId(), mirror.minimumVersion(), mirror.version());
+      VersionMismatchException.check(vmsd, ref.versionId(), mirror.versions());
     } catch (VersionMismatchException x) {
       throw x.atOffset(s.offset()).inSection(ref);
     }

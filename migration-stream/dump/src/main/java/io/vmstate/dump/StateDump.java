@@ -122,12 +122,11 @@ public final class StateDump {
         g.writeStartObject();
         ram = new RamJson(s.sectionId());
       } else if (ram == null || ram.sectionId != s.sectionId()) {
-        throw (VmStateDecodeException)
-            VmStateDecodeException.corrupt(
-                    "a RAM section continues after another section started; dump cannot print"
-                        + " interleaved iterable sections")
-                .atOffset(s.offset())
-                .inSection(s.section());
+        throw VmStateDecodeException.corrupt(
+                "a RAM section continues after another section started; dump cannot print"
+                    + " interleaved iterable sections")
+            .atOffset(s.offset())
+            .inSection(s.section());
       }
       try {
         reader.readRam(ram);
@@ -146,10 +145,9 @@ public final class StateDump {
         vmdesc == null ? null : vmdesc.device(s.section().idstr(), s.section().instanceId());
     StateRecord rec = decode(s, entry);
     if (entry == null) {
-      throw (VmStateDecodeException)
-          VmStateDecodeException.corrupt("section has no vmdesc entry to print it with")
-              .atOffset(s.offset())
-              .inSection(s.section());
+      throw VmStateDecodeException.corrupt("section has no vmdesc entry to print it with")
+          .atOffset(s.offset())
+          .inSection(s.section());
     }
     Object layoutKey = Vmdesc.layout(entry);
     AnalyzerRenderer.Layout layout = layouts.get(layoutKey);

@@ -238,7 +238,7 @@ public final class DeviceRegistry {
   /**
    * A load driven by its caller, one item at a time ({@link #load} drives one from a reader; a push
    * parser drives one as the stream arrives). RAM section bodies are the caller's. Nothing is
-   * applied before {@link #commit}.
+   * applied before {@link Loading#commit}.
    */
   public Loading loading(LoadOptions options) {
     return new Loading(checkNotNull(options, "options"));
@@ -295,15 +295,14 @@ public final class DeviceRegistry {
 
     /** QEMU's error for a section of no registered device. */
     public VmStateDecodeException unknownSection(StreamEvent.Section s) {
-      return (VmStateDecodeException)
-          VmStateDecodeException.corrupt(
-                  String.format(
-                      "Unknown savevm section or instance '%s' %d. Make sure that your"
-                          + " current VM setup matches your saved VM setup, including any"
-                          + " hotplugged devices",
-                      s.section().idstr(), s.section().instanceId()))
-              .atOffset(s.offset())
-              .inSection(s.section());
+      return VmStateDecodeException.corrupt(
+              String.format(
+                  "Unknown savevm section or instance '%s' %d. Make sure that your"
+                      + " current VM setup matches your saved VM setup, including any"
+                      + " hotplugged devices",
+                  s.section().idstr(), s.section().instanceId()))
+          .atOffset(s.offset())
+          .inSection(s.section());
     }
 
     /** Applies every staged device (once the whole stream decoded). */
@@ -342,8 +341,7 @@ public final class DeviceRegistry {
     SectionRef ref = s.section();
     VmStateDescription<T> desc = d.description;
     try {
-      VersionMismatchException.check(
-          ref.idstr(), ref.versionId(), desc.minimumVersion(), desc.version());
+      VersionMismatchException.check(ref.idstr(), ref.versionId(), desc.versions());
     } catch (VersionMismatchException x) {
       throw x.atOffset(s.offset()).inSection(ref);
     }
@@ -454,29 +452,26 @@ public final class DeviceRegistry {
     String local = configuration.machine();
     String got = received.machine();
     if (!local.startsWith(got)) {
-      throw (VmStateDecodeException)
-          VmStateDecodeException.validationFailed(
-                  "Machine type received is '" + got + "' and local is '" + local + "'")
-              .atOffset(offset);
+      throw VmStateDecodeException.validationFailed(
+              "Machine type received is '" + got + "' and local is '" + local + "'")
+          .atOffset(offset);
     }
     int localBits = configuration.targetPageBits() == null ? 0 : configuration.targetPageBits();
     int gotBits = received.targetPageBits() == null ? 0 : received.targetPageBits();
     if (localBits != gotBits) {
-      throw (VmStateDecodeException)
-          VmStateDecodeException.validationFailed(
-                  "Received TARGET_PAGE_BITS is " + gotBits + " but local is " + localBits)
-              .atOffset(offset);
+      throw VmStateDecodeException.validationFailed(
+              "Received TARGET_PAGE_BITS is " + gotBits + " but local is " + localBits)
+          .atOffset(offset);
     }
     boolean localIgnore = configuration.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
     boolean gotIgnore = received.hasCapability(MachineConfiguration.X_IGNORE_SHARED);
     if (localIgnore != gotIgnore) {
-      throw (VmStateDecodeException)
-          VmStateDecodeException.validationFailed(
-                  "Capability x-ignore-shared is "
-                      + (localIgnore ? "on" : "off")
-                      + ", but received capability is "
-                      + (gotIgnore ? "on" : "off"))
-              .atOffset(offset);
+      throw VmStateDecodeException.validationFailed(
+              "Capability x-ignore-shared is "
+                  + (localIgnore ? "on" : "off")
+                  + ", but received capability is "
+                  + (gotIgnore ? "on" : "off"))
+          .atOffset(offset);
     }
   }
 }

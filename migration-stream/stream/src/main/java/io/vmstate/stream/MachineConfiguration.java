@@ -157,18 +157,7 @@ public final class MachineConfiguration {
           .subsection(TARGET_PAGE_BITS)
           .subsection(CAPABILITIES)
           .subsection(UUID)
-          .copier(
-              new StateCopier<>() {
-                @Override
-                public MachineConfiguration copyOf(MachineConfiguration source) {
-                  return source.copy();
-                }
-
-                @Override
-                public void copyInto(MachineConfiguration source, MachineConfiguration target) {
-                  target.set(source);
-                }
-              })
+          .copier(StateCopier.of(MachineConfiguration::copy, (s, t) -> t.set(s)))
           .build();
 
   private void setNameLength(int len) {

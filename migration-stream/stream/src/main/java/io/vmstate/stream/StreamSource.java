@@ -27,7 +27,19 @@ public final class StreamSource implements AutoCloseable {
     this.vmdesc = vmdesc;
   }
 
-  /** Opens a file; {@link java.nio.file.NoSuchFileException} when it is missing. */
+  /**
+   * Opens a file, reading a vmdesc of up to {@link Vmdesc#DEFAULT_MAX_BYTES}; {@link
+   * java.nio.file.NoSuchFileException} when it is missing.
+   */
+  public static StreamSource open(Path file) throws IOException, VmStateDecodeException {
+    return open(file, Vmdesc.DEFAULT_MAX_BYTES);
+  }
+
+  /**
+   * Opens a file; {@link java.nio.file.NoSuchFileException} when it is missing.
+   *
+   * @param maxVmdescBytes the largest vmdesc JSON accepted (a longer one is a typed error)
+   */
   public static StreamSource open(Path file, int maxVmdescBytes)
       throws IOException, VmStateDecodeException {
     if (!Files.isRegularFile(file)) {

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.protobuf.ByteString;
 import io.vmstate.api.SectionRef;
+import io.vmstate.api.VersionWindow;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.schema.SchemaExporter;
 
@@ -33,6 +34,11 @@ public record DeviceInfo(
   }
 
   /** A device without schema bytes. */
+  /** The versions this side reads: {@code [minimumVersion, version]}. */
+  public VersionWindow versions() {
+    return VersionWindow.of(minimumVersion, version);
+  }
+
   public static DeviceInfo of(String idstr, long instanceId, int version, int minimumVersion) {
     return new DeviceInfo(idstr, instanceId, version, minimumVersion, ByteString.EMPTY);
   }

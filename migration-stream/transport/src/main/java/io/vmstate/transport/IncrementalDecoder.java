@@ -259,9 +259,8 @@ final class IncrementalDecoder {
             window = new byte[0];
             return;
           }
-          throw (VmStateDecodeException)
-              VmStateDecodeException.limitExceeded("bytes of one stream item", winLen, maxItem)
-                  .atOffset(winPos);
+          throw VmStateDecodeException.limitExceeded("bytes of one stream item", winLen, maxItem)
+              .atOffset(winPos);
         }
         want = (int) Math.min(maxItem, Math.max(FIRST_TRY, 2L * winLen));
         return;
@@ -284,19 +283,17 @@ final class IncrementalDecoder {
   }
 
   private VmStateDecodeException pageTruncated() {
-    return (VmStateDecodeException)
-        VmStateDecodeException.truncated(winPos, skip)
-            .inField("page@0x" + Long.toHexString(reader.ram().pageAddr()))
-            .inSection(ramSection);
+    return VmStateDecodeException.truncated(winPos, skip)
+        .inField("page@0x" + Long.toHexString(reader.ram().pageAddr()))
+        .inSection(ramSection);
   }
 
   private VmStateDecodeException needsVmdesc() {
-    return (VmStateDecodeException)
-        VmStateDecodeException.corrupt(
-                "a device section without a registered description can only be decoded with the"
-                    + " stream's vmdesc, which QEMU sends after the last section: receive into a"
-                    + " file to decode it")
-            .atOffset(winPos);
+    return VmStateDecodeException.corrupt(
+            "a device section without a registered description can only be decoded with the"
+                + " stream's vmdesc, which QEMU sends after the last section: receive into a"
+                + " file to decode it")
+        .atOffset(winPos);
   }
 
   private void consume(int n) {

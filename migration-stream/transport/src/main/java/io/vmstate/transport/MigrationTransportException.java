@@ -92,12 +92,11 @@ public class MigrationTransportException extends VmStateException {
 
   /** A section's bytes did not match their CRC32C: corrupted in transit. */
   public static MigrationTransportException crcMismatch(SectionRef section) {
-    return (MigrationTransportException)
-        of(
-                Kind.CRC_MISMATCH,
-                "CRC32C mismatch: the section's bytes were corrupted in transit;"
-                    + " nothing was applied")
-            .inSection(section);
+    return of(
+            Kind.CRC_MISMATCH,
+            "CRC32C mismatch: the section's bytes were corrupted in transit;"
+                + " nothing was applied")
+        .inSection(section);
   }
 
   /** A configured bound (staged bytes, section count) was exceeded. */
@@ -164,5 +163,25 @@ public class MigrationTransportException extends VmStateException {
       case REMOTE_ERROR -> remoteReason;
       case PEER_CLOSED, TLS_REFUSED, LOCAL_IO, INTERNAL -> ErrorReason.INTERNAL;
     };
+  }
+
+  // Covariant context setters, so callers keep the concrete type without a cast.
+
+  @Override
+  public MigrationTransportException atOffset(long byteOffset) {
+    super.atOffset(byteOffset);
+    return this;
+  }
+
+  @Override
+  public MigrationTransportException inField(String segment) {
+    super.inField(segment);
+    return this;
+  }
+
+  @Override
+  public MigrationTransportException inSection(SectionRef ref) {
+    super.inSection(ref);
+    return this;
   }
 }

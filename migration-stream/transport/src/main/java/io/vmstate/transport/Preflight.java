@@ -48,7 +48,7 @@ public final class Preflight {
                 d,
                 ProblemKind.UNKNOWN_SECTION,
                 "unknown section: the destination has no device with this idstr and instance"));
-      } else if (d.version() > mine.version()) {
+      } else if (mine.versions().isBelow(d.version())) {
         problems.add(
             problem(
                 d,
@@ -57,7 +57,7 @@ public final class Preflight {
                     + d.version()
                     + ", the destination reads at most "
                     + mine.version()));
-      } else if (d.version() < mine.minimumVersion()) {
+      } else if (mine.versions().isAbove(d.version())) {
         problems.add(
             problem(
                 d,

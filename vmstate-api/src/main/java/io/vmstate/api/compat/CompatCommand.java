@@ -26,13 +26,13 @@ public final class CompatCommand {
     try {
       o = SchemaFiles.read(oldSchema);
     } catch (SchemaFormatException e) {
-      throw (SchemaFormatException) e.inField("OLD");
+      throw e.inField("OLD");
     }
     SchemaSet n;
     try {
       n = SchemaFiles.read(newSchema);
     } catch (SchemaFormatException e) {
-      throw (SchemaFormatException) e.inField("NEW");
+      throw e.inField("NEW");
     }
     return CompatChecker.standard().check(o, n);
   }

@@ -9,9 +9,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * Reads and writes schema files in any of the supported formats: QEMU's {@code -dump-vmstate}
- * JSON, our extended JSON, and a binary protobuf {@link SchemaSet}. Reading detects the format
- * from the first non-blank byte ({@code '{'} is JSON, anything else protobuf).
+ * Reads and writes schema files in any of the supported formats: QEMU's {@code -dump-vmstate} JSON,
+ * our extended JSON, and a binary protobuf {@link SchemaSet}. Reading detects the format from the
+ * first non-blank byte (an opening brace is JSON, anything else protobuf).
  */
 public final class SchemaFiles {
   /** The output formats of {@code vmstate schema --format}. */

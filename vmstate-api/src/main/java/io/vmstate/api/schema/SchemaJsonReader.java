@@ -73,7 +73,7 @@ public final class SchemaJsonReader {
           set.addSections(readSection(key));
         }
       } catch (SchemaFormatException e) {
-        throw (SchemaFormatException) e.inField(key);
+        throw e.inField(key);
       }
     }
     return set.build();
@@ -227,7 +227,7 @@ public final class SchemaJsonReader {
       try {
         element.read(i);
       } catch (SchemaFormatException e) {
-        throw (SchemaFormatException) e.inField(member + "[" + i + "]");
+        throw e.inField(member + "[" + i + "]");
       }
       i++;
     }

@@ -64,8 +64,7 @@ public final class JsonTree {
     Parser p = new Parser(utf8, off, off + len, baseOffset - off, shareDepth);
     p.skipSpace();
     if (p.pos == p.end) {
-      throw (VmStateDecodeException)
-          VmStateDecodeException.corrupt("vmdesc JSON is empty").atOffset(baseOffset);
+      throw VmStateDecodeException.corrupt("vmdesc JSON is empty").atOffset(baseOffset);
     }
     Object v = p.value(0);
     p.skipSpace();
@@ -112,8 +111,7 @@ public final class JsonTree {
     private record Shared(int start, int length, Object value) {}
 
     VmStateDecodeException error(String what) {
-      return (VmStateDecodeException)
-          VmStateDecodeException.corrupt(what).atOffset(base + Math.min(pos, end));
+      return VmStateDecodeException.corrupt(what).atOffset(base + Math.min(pos, end));
     }
 
     private VmStateDecodeException malformed(String expected) {

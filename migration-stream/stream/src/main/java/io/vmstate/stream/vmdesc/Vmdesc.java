@@ -37,18 +37,16 @@ public final class Vmdesc {
     // (the fields of 512 CPUs) are read once and shared; see layout().
     Object tree = JsonTree.parse(json, 0, json.length, offset, 3);
     if (!(tree instanceof Map<?, ?> m) || !(m.get("devices") instanceof List<?>)) {
-      throw (VmStateDecodeException)
-          VmStateDecodeException.corrupt("vmdesc JSON is not an object with a \"devices\" list")
-              .atOffset(offset);
+      throw VmStateDecodeException.corrupt("vmdesc JSON is not an object with a \"devices\" list")
+          .atOffset(offset);
     }
     for (Object d : (List<?>) m.get("devices")) {
       if (!(d instanceof Map<?, ?> dm)
           || !(dm.get("name") instanceof String)
           || !(dm.get("instance_id") instanceof Long)) {
-        throw (VmStateDecodeException)
-            VmStateDecodeException.corrupt(
-                    "vmdesc device entry without a name and instance_id: " + abbreviate(d))
-                .atOffset(offset);
+        throw VmStateDecodeException.corrupt(
+                "vmdesc device entry without a name and instance_id: " + abbreviate(d))
+            .atOffset(offset);
       }
     }
     return new Vmdesc((Map<String, Object>) m, json);
