@@ -8,6 +8,7 @@ public class VmStateDecodeException extends VmStateException {
   private static final long serialVersionUID = 1L;
 
   private boolean truncation;
+  private boolean missingDescription;
 
   protected VmStateDecodeException(String reason, Throwable cause) {
     super(reason, cause);
@@ -45,6 +46,29 @@ public class VmStateDecodeException extends VmStateException {
    */
   public static VmStateDecodeException layoutDisagreement(String what) {
     return new VmStateDecodeException("layout disagreement: " + what, null);
+  }
+
+  /**
+   * Whether this is {@link #noDescription}: the bytes may be fine, but nothing describes the
+   * section's body, so it cannot be decoded (nor skipped: device bodies carry no length).
+   */
+  public boolean isMissingDescription() {
+    return missingDescription;
+  }
+
+  /**
+   * No description decodes section {@code idstr} instance {@code instance}: the stream has no
+   * vmdesc (cut, postcopy, suppress-vmdesc, a device-state file) or the vmdesc given has no entry
+   * for it, and no typed description matches.
+   *
+   * @param why what was missing, e.g. "the stream has no vmdesc"
+   */
+  public static VmStateDecodeException noDescription(String idstr, long instance, String why) {
+    VmStateDecodeException e =
+        new VmStateDecodeException(
+            "no description for section '" + idstr + "' instance " + instance + ": " + why, null);
+    e.missingDescription = true;
+    return e;
   }
 
   /** A byte sequence that cannot be what the format says is there. */

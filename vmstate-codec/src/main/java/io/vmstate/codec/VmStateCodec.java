@@ -1,5 +1,6 @@
 package io.vmstate.codec;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.vmstate.api.StateCopier;
@@ -67,6 +68,34 @@ public final class VmStateCodec {
     } catch (VmStateException e) {
       throw e.inField(d.name());
     }
+  }
+
+  /**
+   * The encoding of {@code obj} as a save at an older {@code version} of its description writes it
+   * (QEMU's {@code vmstate_save_state_v}): fields introduced after {@code version} are left out.
+   * For re-encoding state that was decoded from a stream at that version, so that loading the bytes
+   * at {@code version} reads exactly what the stream held.
+   *
+   * @throws IllegalArgumentException (a caller's mistake) when {@code version} is outside the
+   *     description's window
+   */
+  public <T> byte[] saveToBytes(VmStateDescription<T> d, T obj, int version)
+      throws VmStateException {
+    checkNotNull(d, "description");
+    checkNotNull(obj, "object");
+    checkArgument(
+        d.versions().contains(version),
+        "version %s is outside %s's window %s",
+        version,
+        d.name(),
+        d.versions());
+    WireOutput out = WireOutput.toBytes();
+    try {
+      Plan.of(d).save(obj, out, version, new Ctx(limits, null, null));
+    } catch (VmStateException e) {
+      throw e.inField(d.name());
+    }
+    return out.toByteArray();
   }
 
   /** The encoding of {@code obj}, without the trailing EOF byte QEMU's tests append. */

@@ -26,10 +26,10 @@ import picocli.CommandLine.Spec;
     exitCodeOnInvalidInput = CheckCompatCommand.USAGE,
     exitCodeOnExecutionException = CheckCompatCommand.INTERNAL,
     description = {
-      "Check that migration streams written with schema OLD load with schema NEW (the rules of",
-      "QEMU's vmstate-static-checker.py, judged on the wire layout). OLD and NEW are files from",
-      "'vmstate schema' (any --format) or QEMU's -dump-vmstate. One line per problem:",
-      "'error|warning: DEVICE: FIELD/PATH: message', then a summary."
+      "Check that migration streams written with schema OLD load with schema NEW (the rules of"
+          + " QEMU's vmstate-static-checker.py, judged on the wire layout).",
+      "OLD and NEW are files from 'vmstate schema' (any --format) or QEMU's -dump-vmstate.",
+      "One line per problem: 'error|warning: DEVICE: FIELD/PATH: message', then a summary."
     },
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {

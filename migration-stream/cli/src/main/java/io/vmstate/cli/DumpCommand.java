@@ -1,6 +1,7 @@
 package io.vmstate.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.vmstate.api.VmStateException;
 import io.vmstate.dump.PythonJson;
 import io.vmstate.dump.StateDump;
 import io.vmstate.stream.MigrationStreamReader;
@@ -22,11 +23,21 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Print a stream as QEMU's scripts/analyze-migration.py prints it (-d state, -d desc, -m).",
-      "Without FILE, dumps a real QEMU 7.2 stream bundled with the tool."
+      "Without FILE, dumps a real QEMU 7.2 stream bundled with the tool.",
+      "A broken stream (cut, or a section without a description) still prints one complete JSON"
+          + " document with every section decoded before the break, and exits 1 naming the break"
+          + " on stderr."
     })
 final class DumpCommand implements Callable<Integer> {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "stream file")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "FILE",
+      description = Cli.STREAM_FILE + "; without it, the bundled sample")
   Path file;
+
+  @Option(names = "--desc-from", paramLabel = "FILE", description = Cli.DESC_FROM)
+  Path descFrom;
 
   @Option(
       names = {"-d", "--desc"},
@@ -64,17 +75,25 @@ final class DumpCommand implements Callable<Integer> {
     OutputStream bytes = parent.bytesOut(out);
     try (StreamSource src = Cli.open(file);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
+      ReaderOptions options = Cli.options(descFrom);
       JsonGenerator g = bytes != null ? PythonJson.generator(bytes) : PythonJson.generator(out);
-      Cli.requireVmdesc(src);
       if (desc) {
-        PythonJson.writeTree(g, src.vmdesc().root());
-      } else {
-        MigrationStreamReader r = src.reader(ReaderOptions.DEFAULT);
-        progress.track(r);
-        new StateDump(r, g, memory, s).run();
+        if (src.vmdesc() == null && options.vmdesc() == null) {
+          Cli.requireVmdesc(src);
+        }
+        PythonJson.writeTree(g, (src.vmdesc() != null ? src.vmdesc() : options.vmdesc()).root());
+        g.writeRaw('\n');
+        g.flush();
+        return 0;
       }
+      MigrationStreamReader r = src.reader(options);
+      progress.track(r);
+      VmStateException brk = new StateDump(r, g, memory, s).runToBreak();
       g.writeRaw('\n');
       g.flush();
+      if (brk != null) {
+        return Cli.reportBreak(src, brk, spec.commandLine().getErr());
+      }
     }
     return 0;
   }

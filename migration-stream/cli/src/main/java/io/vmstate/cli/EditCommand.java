@@ -23,10 +23,13 @@ import picocli.CommandLine.Spec;
       "Example: --set 'arm_gicv3/cpu[1]/gicr_ipriorityr[3]=0x66'"
     })
 final class EditCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "IN")
+  @Parameters(index = "0", paramLabel = "IN", description = "input " + Cli.STREAM_FILE)
   Path in;
 
-  @Parameters(index = "1", paramLabel = "OUT")
+  @Parameters(
+      index = "1",
+      paramLabel = "OUT",
+      description = "output stream file (written whole through a temporary file, or not at all)")
   Path out;
 
   @Option(

@@ -11,7 +11,9 @@ import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamSource;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
+import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -31,42 +34,77 @@ import picocli.CommandLine.Spec;
     name = "extract",
     mixinStandardHelpOptions = true,
     description = {
-      "Write DIR/desc.json (the vmdesc), DIR/state.json (the state dump) and one file per RAM",
-      "block (DIR/<block idstr>, sized to the block, pages at their offsets)."
+      "Write DIR/desc.json (the vmdesc), DIR/state.json (the state dump, byte for byte what dump"
+          + " prints) and one file per RAM block (DIR/<block idstr>, sized to the block, pages at"
+          + " their offsets).",
+      "DIR must be empty or new unless --force. A broken stream is extracted up to the break"
+          + " (state.json as dump prints it) and exits 1."
     })
 final class ExtractCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE")
+  @Parameters(index = "0", paramLabel = "FILE", description = Cli.STREAM_FILE)
   Path file;
 
-  @Parameters(index = "1", paramLabel = "DIR")
+  @Parameters(index = "1", paramLabel = "DIR", description = "output folder (created if missing)")
   Path dir;
+
+  @Option(names = "--desc-from", paramLabel = "FILE", description = Cli.DESC_FROM)
+  Path descFrom;
+
+  @Option(
+      names = {"-f", "--force"},
+      description =
+          "write into DIR even when it is not empty (files of the same name are replaced)")
+  boolean force;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    Files.createDirectories(dir);
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new java.nio.file.FileSystemException(dir.toString(), null, "is not a directory");
+    }
+    if (!force && Files.isDirectory(dir)) {
+      try (var entries = Files.list(dir)) {
+        if (entries.findAny().isPresent()) {
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(),
+              Cli.escape(dir.toString()) + " is not empty; pass --force to write into it anyway");
+        }
+      }
+    }
     try (StreamSource src = Cli.open(file);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
-      Cli.requireVmdesc(src);
+      ReaderOptions options = Cli.options(descFrom);
+      Vmdesc desc = src.vmdesc() != null ? src.vmdesc() : options.vmdesc();
+      if (desc == null) {
+        Cli.requireVmdesc(src);
+      }
+      Files.createDirectories(dir);
       try (Writer w = Files.newBufferedWriter(dir.resolve("desc.json"))) {
         JsonGenerator g = PythonJson.generator(w);
-        PythonJson.writeTree(g, src.vmdesc().root());
+        PythonJson.writeTree(g, desc.root());
         g.flush();
       }
       spec.commandLine().getOut().println("desc.json");
-      MigrationStreamReader r = src.reader(ReaderOptions.DEFAULT);
+      MigrationStreamReader r = src.reader(options);
       progress.track(r);
       BlockFiles blocks = new BlockFiles();
-      try (Writer w = Files.newBufferedWriter(dir.resolve("state.json"))) {
-        JsonGenerator g = PythonJson.generator(w);
+      VmStateException brk;
+      try (OutputStream w =
+          new java.io.BufferedOutputStream(Files.newOutputStream(dir.resolve("state.json")))) {
+        JsonGenerator g = PythonJson.generator(w); // the bytes dump writes to stdout
         blocks.pageSize = r.pageSize();
-        new StateDump(r, g, false, StateDump.Schema.TYPED, blocks).run();
+        brk = new StateDump(r, g, false, StateDump.Schema.TYPED, blocks).runToBreak();
+        g.writeRaw('\n');
+        g.flush();
       } finally {
         blocks.close();
       }
       spec.commandLine().getOut().println("state.json");
       spec.commandLine().getOut().flush();
+      if (brk != null) {
+        return Cli.reportBreak(src, brk, spec.commandLine().getErr());
+      }
     }
     return 0;
   }
@@ -97,7 +135,7 @@ final class ExtractCommand implements Callable<Integer> {
         } catch (IOException e) {
           throw VmStateDecodeException.corrupt("cannot create " + p + ": " + e.getMessage());
         }
-        spec.commandLine().getOut().println(b.idstr());
+        spec.commandLine().getOut().println(Cli.escape(b.idstr()));
       }
     }
 

@@ -19,12 +19,12 @@ import picocli.CommandLine.Spec;
     name = "its",
     mixinStandardHelpOptions = true,
     description = {
-      "Reconstruct the GICv3 ITS mapping of a virt-board stream from its registers and the guest",
-      "RAM the stream carries: device -> event -> LPI and collection, collection -> CPU, LPI",
-      "properties and each redistributor's pending LPIs, as JSON."
+      "Reconstruct the GICv3 ITS mapping of a virt-board stream from its registers and the guest"
+          + " RAM the stream carries: device -> event -> LPI and collection, collection -> CPU, LPI"
+          + " properties and each redistributor's pending LPIs, as JSON."
     })
 final class ItsCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE", description = "stream file")
+  @Parameters(index = "0", paramLabel = "FILE", description = Cli.STREAM_FILE)
   Path file;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -31,10 +31,13 @@ import picocli.CommandLine.Spec;
       "For any stream QEMU wrote, OUT is byte-identical to IN."
     })
 final class RewriteCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "IN")
+  @Parameters(index = "0", paramLabel = "IN", description = "input " + Cli.STREAM_FILE)
   Path in;
 
-  @Parameters(index = "1", paramLabel = "OUT")
+  @Parameters(
+      index = "1",
+      paramLabel = "OUT",
+      description = "output stream file (written whole through a temporary file, or not at all)")
   Path out;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -97,8 +100,7 @@ final class RewriteCommand implements Callable<Integer> {
     Path abs = out.toAbsolutePath();
     Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
     boolean done = false;
-    try (StreamSource src =
-            StreamSource.open(in, io.vmstate.stream.vmdesc.Vmdesc.DEFAULT_MAX_BYTES);
+    try (StreamSource src = Cli.open(in);
         Progress progress = Progress.start(src, spec.commandLine().getErr());
         OutputStream os = Files.newOutputStream(tmp)) {
       Cli.requireVmdesc(src);

@@ -25,9 +25,10 @@ import picocli.CommandLine.Spec;
     name = "schema",
     mixinStandardHelpOptions = true,
     description = {
-      "Print the schemas (wire layouts) of every device vmstate-java describes: the stream",
-      "configuration, arm_gic, arm-gicv3, arm-gicv3-its and vcpu_mp_state, keyed like QEMU's",
-      "-dump-vmstate. Feed two of these files (or a QEMU dump) to check-compat."
+      "Print the schemas (wire layouts) of every device vmstate-java describes: the stream"
+          + " configuration, arm_gic, arm-gicv3, arm-gicv3-its and vcpu_mp_state, keyed like"
+          + " QEMU's -dump-vmstate.",
+      "Feed two of these files (or a QEMU dump) to check-compat."
     })
 public final class SchemaCommand implements Callable<Integer> {
   /** The machine name recorded in our schema sets ({@code vmschkmachine}). */

@@ -24,10 +24,13 @@ import picocli.CommandLine.Spec;
       "Prints a JSON list of the upgraded sections."
     })
 final class UpgradeCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "IN")
+  @Parameters(index = "0", paramLabel = "IN", description = "input " + Cli.STREAM_FILE)
   Path in;
 
-  @Parameters(index = "1", paramLabel = "OUT")
+  @Parameters(
+      index = "1",
+      paramLabel = "OUT",
+      description = "output stream file (written whole through a temporary file, or not at all)")
   Path out;
 
   @Option(

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +25,12 @@ import picocli.CommandLine.Command;
 @Command(
     name = "vmstate",
     mixinStandardHelpOptions = true,
-    version = "vmstate 0.1.0",
+    version = VmStateCli.VERSION,
     description = "Inspect, verify, rewrite and edit QEMU 7.2 migration streams.")
 public final class VmStateCli implements Runnable {
+  /** What {@code -V} prints, for the tool and every subcommand. */
+  static final String VERSION = "vmstate 0.1.0";
+
   /** Exit status for bad data. */
   public static final int BAD_DATA = 1;
 
@@ -46,6 +50,7 @@ public final class VmStateCli implements Runnable {
           ItsCommand.class,
           SchemaCommand.class,
           CheckCompatCommand.class,
+          CheckLoadCommand.class,
           UpgradeCommand.class,
           io.vmstate.cli.transport.SendCommand.class,
           io.vmstate.cli.transport.ReceiveCommand.class,
@@ -68,6 +73,7 @@ public final class VmStateCli implements Runnable {
           Map.entry("its", ItsCommand.class),
           Map.entry("schema", SchemaCommand.class),
           Map.entry("check-compat", CheckCompatCommand.class),
+          Map.entry("check-load", CheckLoadCommand.class),
           Map.entry("upgrade", UpgradeCommand.class),
           Map.entry("send", io.vmstate.cli.transport.SendCommand.class),
           Map.entry("receive", io.vmstate.cli.transport.ReceiveCommand.class));
@@ -160,28 +166,35 @@ public final class VmStateCli implements Runnable {
     for (Class<?> c : only != null ? List.of(only) : SUBCOMMANDS) {
       cl.addSubcommand(c);
     }
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      sub.getCommandSpec().version(VERSION); // so `vmstate dump -V` prints it too
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           out.flush();
           if (ex instanceof VmStateException v) {
-            err.println("vmstate: " + v.getMessage());
+            err.println(Cli.escape("vmstate: " + v.getMessage()));
             return BAD_DATA;
           }
           if (ex instanceof NoSuchFileException n) {
-            err.println("vmstate: no such file: " + n.getFile());
+            err.println(Cli.escape("vmstate: no such file: " + n.getFile()));
+            return USAGE;
+          }
+          if (ex instanceof FileSystemException f && f.getReason() != null) {
+            err.println(Cli.escape("vmstate: " + f.getFile() + ": " + f.getReason()));
             return USAGE;
           }
           if (ex instanceof CommandLine.ParameterException p) {
-            err.println("vmstate: " + p.getMessage());
+            err.println(Cli.escape("vmstate: " + p.getMessage()));
             return USAGE;
           }
           if (Stdout.isGone(ex)) {
             return 0; // `vmstate dump | head`: the reader has what it wanted
           }
           if (ex instanceof IOException io) {
-            err.println("vmstate: I/O error: " + io.getMessage());
+            err.println(Cli.escape("vmstate: I/O error: " + io.getMessage()));
             return BAD_DATA;
           }
           throw ex;

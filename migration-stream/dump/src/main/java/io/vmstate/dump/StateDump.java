@@ -87,6 +87,21 @@ public final class StateDump {
 
   /** Writes the whole document (without the final newline Python's print adds). */
   public void run() throws VmStateException, IOException {
+    VmStateException brk = runToBreak();
+    if (brk != null) {
+      throw brk;
+    }
+  }
+
+  /**
+   * Writes the document as far as the stream can be decoded and returns where it broke, or null
+   * when it was read whole (and then prints exactly what {@link #run} prints). On a break the
+   * document is still complete JSON: it holds every section decoded before the break, printed as
+   * for a whole stream (a RAM section cut inside holds the records read before the cut), and is
+   * closed after them. Failures writing the output are thrown, not returned.
+   */
+  public VmStateException runToBreak() throws IOException {
+    VmStateException brk = null;
     try (RenderQueue q = new RenderQueue()) {
       queue = q;
       g.writeStartObject();
@@ -98,16 +113,35 @@ public final class StateDump {
             closeRam();
           }
         }
-      } catch (VmStateException | IOException | RuntimeException x) {
-        q.drain(); // a device printed before this point may have failed first
-        throw x;
+        q.drain();
+      } catch (VmStateException x) {
+        brk = x;
+      } catch (UncheckedIOException x) {
+        throw x.getCause();
       }
-      q.drain();
+      if (brk != null) {
+        try {
+          q.drain();
+        } catch (VmStateException earlier) {
+          // A device queued before the break failed to print: that is the earlier break, unless
+          // it is the section the stream was cut in (its body ended early because of the cut).
+          boolean sameCut =
+              brk instanceof VmStateDecodeException d
+                  && d.isTruncation()
+                  && earlier.section().equals(brk.section());
+          brk = sameCut ? brk : earlier;
+        }
+        if (ram != null) {
+          ram.close();
+          ram = null;
+        }
+      }
       g.writeEndObject();
       g.flush();
     } finally {
       queue = null;
     }
+    return brk;
   }
 
   private void section(StreamEvent.Section s) throws VmStateException, IOException {
@@ -192,12 +226,7 @@ public final class StateDump {
       return;
     }
     queue.drain();
-    ram.closeSizes();
-    if (memory) {
-      ram.openMemory();
-      g.writeEndObject();
-    }
-    g.writeEndObject();
+    ram.close();
     ram = null;
   }
 
@@ -217,6 +246,16 @@ public final class StateDump {
         g.writeEndObject();
         sizesOpen = false;
       }
+    }
+
+    /** Ends the RAM section's object (with an empty "memory" when memory is printed). */
+    void close() throws IOException {
+      closeSizes();
+      if (memory) {
+        openMemory();
+        g.writeEndObject();
+      }
+      g.writeEndObject();
     }
 
     void openMemory() throws IOException {

@@ -53,7 +53,7 @@ import java.util.Map;
  * commit time).
  */
 public final class DeviceRegistry {
-  private final MachineConfiguration configuration;
+  private MachineConfiguration configuration;
   private final List<Device<?>> devices = new ArrayList<>();
   private int nextSectionId;
 
@@ -75,6 +75,12 @@ public final class DeviceRegistry {
       return new LoadOptions(decodeUnknown, b, checkConfiguration, ram);
     }
 
+    /**
+     * Whether the stream's configuration section must match the registry's (QEMU's check: machine
+     * type, target page bits, x-ignore-shared; a mismatch names both values). When it is not
+     * checked, a successful load takes the stream's configuration as the registry's, so a later
+     * save writes what the stream held: the way to load a stream without knowing its machine.
+     */
     public LoadOptions withCheckConfiguration(boolean b) {
       return new LoadOptions(decodeUnknown, crossCheck, b, ram);
     }
@@ -95,6 +101,10 @@ public final class DeviceRegistry {
     this.configuration = checkNotNull(configuration, "configuration");
   }
 
+  /**
+   * The configuration saves write: the one given, or the stream's after a load that did not check
+   * it ({@link LoadOptions#withCheckConfiguration}).
+   */
   public MachineConfiguration configuration() {
     return configuration;
   }
@@ -110,6 +120,27 @@ public final class DeviceRegistry {
       out.add(registered(d));
     }
     return out;
+  }
+
+  /**
+   * The values every registered object holds now, flattened as {@code vmstate diff} prints them:
+   * {@code "idstr:instance/field/path[i]" -> value text}, devices in registration order. What a
+   * test compares with a golden after a load.
+   */
+  public Map<String, String> flattenedState() throws VmStateException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Device<?> d : devices) {
+      out.putAll(flattened(d));
+    }
+    return out;
+  }
+
+  private static <T> Map<String, String> flattened(Device<T> d) throws VmStateException {
+    byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
+    StateRecord r = mirrorRecord(d.description, d.object);
+    VmStateCodec.DEFAULT.load(
+        GenericBinding.mirror(d.description), r, bytes, d.description.version());
+    return StateFlattener.flatten(d.idstr + ":" + d.instanceId, r);
   }
 
   private static <T> Registered<T> registered(Device<T> d) {
@@ -305,17 +336,50 @@ public final class DeviceRegistry {
           .inSection(s.section());
     }
 
-    /** Applies every staged device (once the whole stream decoded). */
+    /**
+     * Applies every staged device (once the whole stream decoded), all or nothing. Devices without
+     * a copier load their bytes here, so their hooks may still refuse: they go first, each after a
+     * snapshot of what it holds, and a refusal reloads the snapshots of those already applied
+     * before it is thrown. Devices with a copier ran their hooks on their staging copy while the
+     * stream was read; they are copied in last, which cannot fail.
+     */
     public LoadResult commit() throws VmStateException {
       checkState(!committed, "this load was committed");
       committed = true;
+      List<byte[]> snapshots = new ArrayList<>(deferred.size());
+      for (int i = 0; i < deferred.size(); i++) {
+        try {
+          snapshots.add(snapshot(deferred.get(i)));
+          applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
+        } catch (VmStateException e) {
+          for (int j = i - 1; j >= 0; j--) {
+            restore(deferred.get(j), snapshots.get(j), e);
+          }
+          throw e;
+        }
+      }
       for (Runnable r : commits) {
         r.run();
       }
-      for (int i = 0; i < deferred.size(); i++) {
-        applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
+      if (!options.checkConfiguration() && received != null) {
+        configuration = received;
       }
       return new LoadResult(received, unknown, loaded);
+    }
+  }
+
+  private static <T> byte[] snapshot(Device<T> d) throws VmStateException {
+    return VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
+  }
+
+  /**
+   * Reloads what a device held before a failed commit; a failure to do so is added to {@code e}.
+   */
+  private static <T> void restore(Device<T> d, byte[] snapshot, VmStateException e) {
+    try {
+      VmStateCodec.DEFAULT.load(d.description, d.object, snapshot, d.description.version());
+    } catch (VmStateException | RuntimeException r) {
+      e.addSuppressed(r);
     }
   }
 
@@ -360,7 +424,9 @@ public final class DeviceRegistry {
     StateRecord r = mirrorRecord(desc, d.object);
     reader.readDevice(mirror, r);
     deferred.add(d);
-    deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r));
+    // Re-encoded at the stream's version, which is the version they are applied at: fields the
+    // stream's version does not carry stay as the object holds them, as in QEMU.
+    deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r, ref.versionId()));
     deferredVersions.add(ref.versionId());
   }
 

@@ -228,10 +228,26 @@ public final class MigrationStreamReader {
         state = State.AFTER_EOF;
         yield new StreamEvent.Eof(at);
       }
-      default ->
-          throw VmStateDecodeException.corrupt(
-              String.format("Unknown savevm section type 0x%02x", type));
+      default -> {
+        if (type == StreamFormat.SUBSECTION) {
+          readSubsectionHeader();
+        }
+        throw VmStateDecodeException.corrupt(
+            String.format("Unknown savevm section type 0x%02x", type));
+      }
     };
+  }
+
+  /**
+   * After a subsection marker (0x05) met where the previous body should have ended: reads the rest
+   * of the subsection header ({@code u8 len, name, be32 version}), which throws a truncation when
+   * the stream was cut inside it. A description peeks the whole header before it takes a subsection
+   * (as QEMU's vmstate_subsection_load does) and ends the body when it cannot, so a cut there would
+   * otherwise look like a corrupt next item.
+   */
+  private void readSubsectionHeader() throws VmStateException {
+    in.readStr8();
+    in.readBe32();
   }
 
   private StreamEvent section(long at, SectionType st) throws VmStateException {
@@ -343,6 +359,9 @@ public final class MigrationStreamReader {
     long at = in.position();
     try {
       int marker = in.readU8();
+      if (marker == StreamFormat.SUBSECTION) {
+        readSubsectionHeader();
+      }
       if (marker != StreamFormat.SECTION_FOOTER) {
         throw VmStateDecodeException.corrupt(
             String.format(
@@ -396,22 +415,16 @@ public final class MigrationStreamReader {
   /** The vmdesc-built description of a section (cached per vmdesc entry). */
   public VmStateDescription<StateRecord> schemaFor(SectionRef ref) throws VmStateException {
     if (vmdesc == null) {
-      throw VmStateDecodeException.corrupt(
-          "no description for section '"
-              + ref.idstr()
-              + "' instance "
-              + ref.instanceId()
-              + ": the stream's vmdesc is not available before the section (read from a file to"
-              + " use it) and no description was registered");
+      throw VmStateDecodeException.noDescription(
+          ref.idstr(),
+          ref.instanceId(),
+          "the stream has no vmdesc before this section (a cut, postcopy or suppress-vmdesc"
+              + " stream, or one read as it arrives) and no vmdesc was given for it");
     }
     Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId());
     if (entry == null) {
-      throw VmStateDecodeException.corrupt(
-          "section '"
-              + ref.idstr()
-              + "' instance "
-              + ref.instanceId()
-              + " has no entry in the vmdesc");
+      throw VmStateDecodeException.noDescription(
+          ref.idstr(), ref.instanceId(), "the vmdesc has no entry for it");
     }
     return describe(entry);
   }
