@@ -12,6 +12,7 @@ import io.vmstate.stream.SectionRoundTrip;
 import io.vmstate.stream.StreamEvent;
 import io.vmstate.stream.StreamSource;
 import io.vmstate.stream.TypedDescriptions;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -76,6 +77,8 @@ final class VerifyCommand implements Callable<Integer> {
             counts[0]++;
             if (s.isRam()) {
               r.readRam(pages);
+            } else if (s.isHtab()) {
+              r.readHtab(HtabSink.SKIP);
             } else {
               VmStateDescription<StateRecord> d = r.schemaFor(s.section());
               StateRecord rec = new StateRecord(d.name());

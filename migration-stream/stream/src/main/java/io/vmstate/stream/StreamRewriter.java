@@ -5,6 +5,7 @@ import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.WireInput;
+import io.vmstate.stream.htab.HtabSection;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
@@ -90,7 +91,7 @@ public final class StreamRewriter {
       } else if (e instanceof StreamEvent.Configuration c) {
         writer.configuration(c.configuration());
       } else if (e instanceof StreamEvent.Section s) {
-        if (handler != null && !s.isRam()) {
+        if (handler != null && !s.isIterative()) {
           long outStart = out();
           segments.cut(OutputCheck.Kind.FRAMING, null, s.offset(), outStart);
           if (handler.rewrite(s, reader, writer)) {
@@ -110,6 +111,9 @@ public final class StreamRewriter {
         if (s.isRam()) {
           reader.readRam(new Copy());
           segments.cut(OutputCheck.Kind.RAM, s.section(), in(), out());
+        } else if (s.isHtab()) {
+          reader.readHtab(HtabSection.copyTo(writer.output()));
+          segments.cut(OutputCheck.Kind.RAM, s.section(), in(), out());
         } else {
           VmStateDescription<StateRecord> d = reader.schemaFor(s.section());
           StateRecord r = new StateRecord(d.name());
@@ -125,7 +129,9 @@ public final class StreamRewriter {
           segments.cut(OutputCheck.Kind.DEVICE, s.section(), in(), out());
         }
       } else if (e instanceof StreamEvent.Footer f) {
-        writer.footer(f.section().sectionId());
+        if (f.present()) {
+          writer.footer(f.section().sectionId());
+        }
       } else if (e instanceof StreamEvent.Command c) {
         writer.command(c.command(), c.payload());
       } else if (e instanceof StreamEvent.Eof) {
