@@ -54,14 +54,15 @@ class OutputCheckTest {
   private static final StreamRewriter.Editor SET_PRIORITY =
       (ref, rec) -> {
         if (ref.idstr().equals("arm_gicv3")) {
-          FieldAssignment.parse("arm_gicv3/cpu[3]/gicr_ipriorityr[3]=0x66").apply(rec);
+          FieldAssignment.parse("arm_gicv3/cpu[3]/gicr_ipriorityr[3]=0x66", "arm_gicv3").apply(rec);
         }
       };
 
   @Test
   void anEditPassesOnlyWhereItWasAskedFor() throws Exception {
     Copy c = copy("gicv3-its-4cpu", SET_PRIORITY);
-    FieldAssignment a = FieldAssignment.parse("arm_gicv3/cpu[3]/gicr_ipriorityr[3]=0x66");
+    FieldAssignment a =
+        FieldAssignment.parse("arm_gicv3/cpu[3]/gicr_ipriorityr[3]=0x66", "arm_gicv3");
     check(c, c.out(), a::covers);
     VmStateEncodeException x =
         assertThrows(
