@@ -41,6 +41,14 @@ public class VmStateDecodeException extends VmStateException {
   }
 
   /**
+   * A stream's vmdesc describes a device's layout differently from our typed description of it (a
+   * field missing, added, of another size or array form): not a value difference.
+   */
+  public static VmStateDecodeException layoutDisagreement(String what) {
+    return new VmStateDecodeException("layout disagreement: " + what, null);
+  }
+
+  /**
    * A stream that arrived whole (its sender considers it migrated) was kept as {@code file}, but
    * {@code cause} stopped its decoding; carries the cause's offset, section and field.
    */

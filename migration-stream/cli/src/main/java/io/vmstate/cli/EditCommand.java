@@ -79,6 +79,7 @@ final class EditCommand implements Callable<Integer> {
             }
           }
         },
+        path -> assignments.stream().anyMatch(a -> a.covers(path)),
         spec);
     for (FieldAssignment a : assignments) {
       if (!used.contains(a)) {

@@ -6,6 +6,7 @@ import io.vmstate.api.WireType;
 import io.vmstate.codec.Elements;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
+import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -148,20 +149,18 @@ public final class AnalyzerRenderer {
       Map<?, ?> f = entryMap(vmsd, fields.get(i));
       String name = String.valueOf(f.get("name"));
       byte[] key = PythonJson.memberName(name);
+      int run = f.containsKey("array_len") ? 0 : Vmdesc.elementRun(fields, i, vmsd);
       if (f.containsKey("array_len")) {
         int n = (int) num(f.get("array_len"));
         members.add(new Member(key, name, Math.max(n, 0), new Element[] {element(vmsd, f)}));
         i++;
-      } else if (f.containsKey("index")) {
-        List<Element> run = new ArrayList<>();
-        while (i < fields.size()
-            && fields.get(i) instanceof Map<?, ?> e
-            && name.equals(e.get("name"))
-            && e.containsKey("index")) {
-          run.add(element(vmsd, e));
-          i++;
+      } else if (run > 0) {
+        Element[] elements = new Element[run];
+        for (int k = 0; k < run; k++) {
+          elements[k] = element(vmsd, entryMap(vmsd, fields.get(i + k)));
         }
-        members.add(new Member(key, name, run.size(), run.toArray(new Element[0])));
+        i += run;
+        members.add(new Member(key, name, run, elements));
       } else {
         members.add(new Member(key, name, -1, new Element[] {element(vmsd, f)}));
         i++;

@@ -110,6 +110,17 @@ public record FieldAssignment(
     return sectionIdstr.equals(idstr) && inst == instance && sectionOccurrence == occurrence;
   }
 
+  /**
+   * Whether a value named {@code path} as {@link StateFlattener} names values ({@code
+   * idstr:instance/field/path[i]}) is this assignment's field or inside it.
+   */
+  public boolean covers(String path) {
+    String own = idstr + ":" + Math.max(0, instance) + "/" + this.path;
+    return path.equals(own)
+        || (path.startsWith(own)
+            && (path.charAt(own.length()) == '/' || path.charAt(own.length()) == '['));
+  }
+
   /** Sets the value in {@code root}; a bad path or a value that does not fit is an error. */
   public void apply(StateRecord root) throws VmStateException {
     List<String> segs = new ArrayList<>(List.of(path.split("/")));

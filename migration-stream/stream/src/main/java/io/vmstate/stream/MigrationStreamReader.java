@@ -528,7 +528,21 @@ public final class MigrationStreamReader {
       }
       return d;
     }
-    // Devices of one kind (512 CPUs) share a layout: describe it once.
+    return describe(entry, ref);
+  }
+
+  /**
+   * The description built from a vmdesc entry, cached per layout: devices of one kind (512 CPUs)
+   * share a layout and are described once.
+   */
+  public VmStateDescription<StateRecord> describe(Map<String, Object> entry)
+      throws VmStateException {
+    return describe(entry, null);
+  }
+
+  /** {@link #describe(Map)}, naming {@code ref} (when not null) in a failure. */
+  private VmStateDescription<StateRecord> describe(Map<String, Object> entry, SectionRef ref)
+      throws VmStateException {
     Object layout = Vmdesc.layout(entry);
     VmStateDescription<StateRecord> d = schemaByLayout.get(layout);
     if (d == null) {
@@ -536,7 +550,8 @@ public final class MigrationStreamReader {
         d = VmdescSchema.describe(entry);
       } catch (VmStateDecodeException e) {
         // the entry is what is wrong: point at the vmdesc, name the section it describes
-        throw e.atOffset(vmdesc.offset()).inSection(ref);
+        e.atOffset(vmdesc.offset());
+        throw ref == null ? e : e.inSection(ref);
       }
       schemaByLayout.put(layout, d);
     }

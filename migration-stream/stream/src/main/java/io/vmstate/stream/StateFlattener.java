@@ -132,16 +132,26 @@ public final class StateFlattener {
     return out;
   }
 
+  /** One value (of any form) as {@code path... -> value text}, as {@link #flatten} names them. */
+  static Map<String, String> flatten(String path, StateValue v) {
+    Map<String, String> out = new LinkedHashMap<>();
+    value(out, path, v);
+    return out;
+  }
+
+  /** The name under which a record's subsection's values are listed. */
+  static String subsectionSegment(StateRecord r, String subsection) {
+    return subsection.startsWith(r.name() + "/")
+        ? subsection.substring(r.name().length() + 1)
+        : subsection;
+  }
+
   private static void record(Map<String, String> out, String prefix, StateRecord r) {
     for (Map.Entry<String, StateValue> f : r.fields().entrySet()) {
       value(out, prefix + "/" + f.getKey(), f.getValue());
     }
     for (Map.Entry<String, StateRecord> s : r.subsections().entrySet()) {
-      String shortName =
-          s.getKey().startsWith(r.name() + "/")
-              ? s.getKey().substring(r.name().length() + 1)
-              : s.getKey();
-      record(out, prefix + "/" + shortName, s.getValue());
+      record(out, prefix + "/" + subsectionSegment(r, s.getKey()), s.getValue());
     }
   }
 

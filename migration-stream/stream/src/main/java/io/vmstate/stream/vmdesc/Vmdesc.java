@@ -68,6 +68,54 @@ public final class Vmdesc {
     return instance + ":" + idstr;
   }
 
+  /**
+   * The number of field entries, starting at {@code fields[i]}, that describe one array element by
+   * element (an array QEMU could not compress), or 0 when {@code fields[i]} has no {@code index}.
+   * Both dialects QEMU writes are read (reference §5.9):
+   *
+   * <ul>
+   *   <li>QEMU 7.2 gives every element an {@code index}: {@code 0, 1, ..., n-1};
+   *   <li>later releases (10.0 included) give {@code index} to all but the last element, which is
+   *       written as if it were a single value: {@code 0, ..., n-2} and then an entry of the same
+   *       name without {@code index} (QEMU's {@code vmsd_desc_field_start} is passed the number of
+   *       elements left, not the array's length). QEMU 10.0's analyzer merges same-name entries
+   *       into one list, so the element belongs to the run.
+   * </ul>
+   *
+   * @throws VmStateDecodeException when the indexes of the run are out of order
+   */
+  public static int elementRun(List<?> fields, int i, String owner) throws VmStateDecodeException {
+    if (!(fields.get(i) instanceof Map<?, ?> first) || !first.containsKey("index")) {
+      return 0;
+    }
+    Object name = first.get("name");
+    int n = 0;
+    while (i + n < fields.size()
+        && fields.get(i + n) instanceof Map<?, ?> f
+        && Objects.equals(name, f.get("name"))) {
+      if (!f.containsKey("index")) {
+        if (f.containsKey("array_len")) {
+          break;
+        }
+        return n + 1; // the last element, written without its index
+      }
+      if (toLong(f.get("index")) != n) {
+        throw VmStateDecodeException.corrupt(
+            "vmdesc entry '"
+                + owner
+                + "' field '"
+                + name
+                + "' has index "
+                + f.get("index")
+                + " where "
+                + n
+                + " was due");
+      }
+      n++;
+    }
+    return n;
+  }
+
   static long toLong(Object o) {
     return o instanceof Number n ? n.longValue() : -1;
   }

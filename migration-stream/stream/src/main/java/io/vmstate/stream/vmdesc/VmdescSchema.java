@@ -18,9 +18,10 @@ import java.util.function.Function;
  *
  * <ul>
  *   <li>An entry with {@code array_len n} becomes an array of n elements (structs: a struct array).
- *   <li>Consecutive entries of one name with {@code index 0..n-1} (arrays QEMU could not compress)
- *       become one field per element, named {@code name[i]}, bound to element i of one record value
- *       {@code name}; each struct element keeps its own layout and subsections.
+ *   <li>Consecutive entries of one name with {@code index 0..n-1} (arrays QEMU could not compress;
+ *       after 7.2 the last element has no {@code index}, see {@link Vmdesc#elementRun}) become one
+ *       field per element, named {@code name[i]}, bound to element i of one record value {@code
+ *       name}; each struct element keeps its own layout and subsections.
  *   <li>Scalars of the types of reference §3 are read as scalars; {@code struct} entries recurse;
  *       every other type ({@code buffer}, {@code unused_buffer}, {@code vstruct}, {@code tmp},
  *       custom infos such as {@code pci config}) is {@code size} raw bytes, as QEMU's analyzer
@@ -124,20 +125,12 @@ public final class VmdescSchema {
       if (!REPEATABLE.contains(name) && !names.add(name)) {
         throw bad(vmsdName, "lists field '" + name + "' twice");
       }
-      if (f.containsKey("index")) {
-        int n = 0;
-        while (i + n < fields.size()
-            && name.equals(fields.get(i + n).get("name"))
-            && fields.get(i + n).containsKey("index")) {
-          if (Vmdesc.toLong(fields.get(i + n).get("index")) != n) {
-            throw bad(vmsdName, "field '" + name + "' has index entries out of order");
-          }
-          n++;
+      int run = Vmdesc.elementRun(fields, i, vmsdName);
+      if (run > 0) {
+        for (int k = 0; k < run; k++) {
+          element(b, metas, vmsdName, fields.get(i + k), name, k, run, scope);
         }
-        for (int k = 0; k < n; k++) {
-          element(b, metas, vmsdName, fields.get(i + k), name, k, n, scope);
-        }
-        i += n;
+        i += run;
       } else {
         long len = f.containsKey("array_len") ? Vmdesc.toLong(f.get("array_len")) : 1;
         if (len < 1 || len > (1 << 24)) {
@@ -250,7 +243,7 @@ public final class VmdescSchema {
       WireType raw = rawType(type);
       b.buffer(fieldName, r -> scope.apply(r).bytes(name, raw, n * size), k * size, size);
     }
-    tag(metas, name, type, k);
+    tag(metas, name, type, f.containsKey("index") ? k : VmdescMeta.LAST_WITHOUT_INDEX);
   }
 
   private static void tag(List<VmdescMeta> metas, String name, String type, int form) {
