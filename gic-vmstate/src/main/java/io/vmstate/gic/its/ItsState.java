@@ -207,6 +207,21 @@ public final class ItsState {
     }
   }
 
+  /** QEMU's pre_save: runs the backend hook, if any (a KVM backend fetches the registers). */
+  private void preSave() throws VmStateException {
+    if (hook != null) {
+      hook.preSave(this);
+    }
+  }
+
+  /** QEMU's post_load: checks the registers' consistency, then runs the backend hook, if any. */
+  private void postLoad(int versionId) throws VmStateException {
+    checkLoaded();
+    if (hook != null) {
+      hook.postLoad(this);
+    }
+  }
+
   private static VmStateDecodeException inconsistent(String reg, long value, String what) {
     return VmStateDecodeException.validationFailed(
         "ITS register GITS_" + reg + " = 0x" + Long.toHexString(value) + " " + what);
@@ -216,6 +231,9 @@ public final class ItsState {
    * {@code arm_gicv3_its} version 0 (minimum 0; the version stayed 0 in every release, including
    * after the reverted 6.2 bump), priority {@link MigrationPriority#GICV3_ITS}, 96 bytes: ctlr,
    * iidr, cbaser, cwriter, creadr, baser[8]. TCG streams carry iidr = 0; KVM ones 0x4B00043B.
+   *
+   * <p>History: v0 in every release; QEMU 6.2 development: v1 by mistake, reverted before the
+   * release (it broke 6.1 to 6.2 migration); typer is never sent (recomputed at realize).
    */
   public static final VmStateDescription<ItsState> DESCRIPTION =
       VmStateDescription.<ItsState>named("arm_gicv3_its")
@@ -223,19 +241,8 @@ public final class ItsState {
           .minimumVersion(0)
           .priority(MigrationPriority.GICV3_ITS)
           .copier(COPIER)
-          .preSave(
-              s -> {
-                if (s.hook != null) {
-                  s.hook.preSave(s);
-                }
-              })
-          .postLoad(
-              (s, v) -> {
-                s.checkLoaded();
-                if (s.hook != null) {
-                  s.hook.postLoad(s);
-                }
-              })
+          .preSave(ItsState::preSave)
+          .postLoad(ItsState::postLoad)
           .uint32("ctlr", s -> s.ctlr, (s, v) -> s.ctlr = v)
           .uint32("iidr", s -> s.iidr, (s, v) -> s.iidr = v)
           .uint64("cbaser", s -> s.cbaser, (s, v) -> s.cbaser = v)

@@ -602,6 +602,12 @@ public final class GicV2State {
    *       writes there, so a matching source never has any). A stream from a GIC with more lines
    *       that never touched the extra ones is indistinguishable, and harmless.
    * </ul>
+   *
+   * <p>History: v7: enabled, cpu_enabled, 6-byte irq_state, last_active, running_irq, no nsapr;
+   * v8-v12 (QEMU about 2.3-2.5, the security-extension and grouping work; which change came with
+   * which bump is not known): enabled became ctlr, cpu_enabled became cpu_ctlr, irq_state gained
+   * group, last_active and running_irq dropped, nsapr added, the minimum raised with each bump;
+   * QEMU 3.1 (release from memory): + {@link #VIRT_STATE} (the main section unchanged).
    */
   public static final VmStateDescription<GicV2State> DESCRIPTION =
       VmStateDescription.<GicV2State>named("arm_gic")

@@ -393,6 +393,63 @@ public final class GicV3CpuState {
     }
   }
 
+  // ---- hooks (named as in QEMU's arm_gicv3_common.c tables) ----
+
+  /** QEMU's pre_load: icc_sre_el1 takes 7 (the sre_el1 default); no subsection has arrived yet. */
+  private void preLoad() {
+    iccSreEl1 = ICC_SRE_EL1_DEFAULT;
+    virtLoaded = false;
+    gicv4Loaded = false;
+    nmiLoaded = false;
+  }
+
+  /** The post_load check: the subsections that arrived match the destination's configuration. */
+  private void postLoad(int versionId) throws VmStateException {
+    checkLoaded();
+  }
+
+  private boolean virtNeeded() {
+    return config.numListRegs() != 0;
+  }
+
+  private void checkVirtAccepted() throws VmStateException {
+    checkSubsectionAccepted(
+        "arm_gicv3_cpu/virt", "virtualization (list registers)", config.numListRegs() != 0);
+  }
+
+  private void virtArrived(int versionId) {
+    virtLoaded = true;
+  }
+
+  private boolean sreEl1Needed() {
+    return iccSreEl1 != ICC_SRE_EL1_DEFAULT;
+  }
+
+  private boolean gicv4Needed() {
+    return config.revision() > 3;
+  }
+
+  private void checkGicv4Accepted() throws VmStateException {
+    checkSubsectionAccepted(
+        "arm_gicv3_cpu/gicv4", "GICv4 (revision " + config.revision() + ")", config.revision() > 3);
+  }
+
+  private void gicv4Arrived(int versionId) {
+    gicv4Loaded = true;
+  }
+
+  private boolean nmiNeeded() {
+    return config.nmi();
+  }
+
+  private void checkNmiAccepted() throws VmStateException {
+    checkSubsectionAccepted("arm_gicv3_cpu/nmi", "NMI support", config.nmi());
+  }
+
+  private void nmiArrived(int versionId) {
+    nmiLoaded = true;
+  }
+
   void checkLoaded() throws VmStateException {
     checkArrived(virtLoaded, config.numListRegs() != 0, "virtualization (list registers)", "virt");
     checkArrived(
@@ -415,14 +472,9 @@ public final class GicV3CpuState {
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/virt")
           .version(1)
           .minimumVersion(1)
-          .needed(c -> c.config.numListRegs() != 0)
-          .preLoad(
-              c ->
-                  c.checkSubsectionAccepted(
-                      "arm_gicv3_cpu/virt",
-                      "virtualization (list registers)",
-                      c.config.numListRegs() != 0))
-          .postLoad((c, v) -> c.virtLoaded = true)
+          .needed(GicV3CpuState::virtNeeded)
+          .preLoad(GicV3CpuState::checkVirtAccepted)
+          .postLoad(GicV3CpuState::virtArrived)
           .uint64Array2d("ich_apr", c -> c.ichApr, 3, 4)
           .uint64("ich_hcr_el2", c -> c.ichHcrEl2, (c, v) -> c.ichHcrEl2 = v)
           .uint64Array("ich_lr_el2", c -> c.ichLrEl2, GICV3_LR_MAX)
@@ -437,7 +489,7 @@ public final class GicV3CpuState {
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/sre_el1")
           .version(1)
           .minimumVersion(1)
-          .needed(c -> c.iccSreEl1 != ICC_SRE_EL1_DEFAULT)
+          .needed(GicV3CpuState::sreEl1Needed)
           .uint64("icc_sre_el1", c -> c.iccSreEl1, (c, v) -> c.iccSreEl1 = v)
           .build();
 
@@ -446,14 +498,9 @@ public final class GicV3CpuState {
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/gicv4")
           .version(1)
           .minimumVersion(1)
-          .needed(c -> c.config.revision() > 3)
-          .preLoad(
-              c ->
-                  c.checkSubsectionAccepted(
-                      "arm_gicv3_cpu/gicv4",
-                      "GICv4 (revision " + c.config.revision() + ")",
-                      c.config.revision() > 3))
-          .postLoad((c, v) -> c.gicv4Loaded = true)
+          .needed(GicV3CpuState::gicv4Needed)
+          .preLoad(GicV3CpuState::checkGicv4Accepted)
+          .postLoad(GicV3CpuState::gicv4Arrived)
           .uint64("gicr_vpropbaser", c -> c.gicrVpropbaser, (c, v) -> c.gicrVpropbaser = v)
           .uint64("gicr_vpendbaser", c -> c.gicrVpendbaser, (c, v) -> c.gicrVpendbaser = v)
           .build();
@@ -464,10 +511,9 @@ public final class GicV3CpuState {
           .version(1)
           .minimumVersion(1)
           .introducedIn(QemuRelease.QEMU_9_1)
-          .needed(c -> c.config.nmi())
-          .preLoad(
-              c -> c.checkSubsectionAccepted("arm_gicv3_cpu/nmi", "NMI support", c.config.nmi()))
-          .postLoad((c, v) -> c.nmiLoaded = true)
+          .needed(GicV3CpuState::nmiNeeded)
+          .preLoad(GicV3CpuState::checkNmiAccepted)
+          .postLoad(GicV3CpuState::nmiArrived)
           .uint32("gicr_inmir0", c -> c.gicrInmir0, (c, v) -> c.gicrInmir0 = v)
           .build();
 
@@ -475,19 +521,16 @@ public final class GicV3CpuState {
    * {@code arm_gicv3_cpu} v1: 20 fields, 272 bytes, then the subsections virt, sre_el1, gicv4, nmi
    * inline after each element. The pre_load sets icc_sre_el1 to 7 (the sre_el1 default); the
    * post_load checks that the subsections that arrived match the destination's configuration.
+   *
+   * <p>History: v1 (QEMU 2.7): the fields of today; QEMU 2.9 (from memory): + virt, + sre_el1; QEMU
+   * 7.1: + gicv4; QEMU 9.1: + nmi.
    */
   public static final VmStateDescription<GicV3CpuState> DESCRIPTION =
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu")
           .version(1)
           .minimumVersion(1)
-          .preLoad(
-              c -> {
-                c.iccSreEl1 = ICC_SRE_EL1_DEFAULT;
-                c.virtLoaded = false;
-                c.gicv4Loaded = false;
-                c.nmiLoaded = false;
-              })
-          .postLoad((c, v) -> c.checkLoaded())
+          .preLoad(GicV3CpuState::preLoad)
+          .postLoad(GicV3CpuState::postLoad)
           .uint32("level", c -> c.level, (c, v) -> c.level = v)
           .uint32("gicr_ctlr", c -> c.gicrCtlr, (c, v) -> c.gicrCtlr = v)
           .uint32Array("gicr_statusr", c -> c.gicrStatusr, 2)

@@ -411,7 +411,11 @@ public final class GicV3State {
     noMigrationShiftBug = true;
   }
 
-  private void postLoad() throws VmStateException {
+  /**
+   * QEMU's post_load: checks the configuration the stream shows against the destination's (see
+   * {@link #DESCRIPTION}), undoes the pre-3.0 shift bug, then runs the backend hook, if any.
+   */
+  private void postLoad(int versionId) throws VmStateException {
     if (!shiftBugSubsectionLoaded && !config.acceptPre30Streams()) {
       throw mismatch(
           "number of CPUs",
@@ -454,6 +458,33 @@ public final class GicV3State {
     return -1;
   }
 
+  /** QEMU's pre_save: runs the backend hook, if any (a KVM backend fetches the registers). */
+  private void preSave() throws VmStateException {
+    if (hook != null) {
+      hook.preSave(this);
+    }
+  }
+
+  private void shiftBugSubsectionArrived(int versionId) {
+    shiftBugSubsectionLoaded = true;
+  }
+
+  /** The {@code gicd_nmi} subsection's needed: the GIC supports NMIs. */
+  private boolean nmiNeeded() {
+    return config.nmi();
+  }
+
+  /** Refuses a {@code gicd_nmi} subsection at a destination without NMI support. */
+  private void checkNmiAccepted() throws VmStateException {
+    if (!config.nmi()) {
+      throw mismatch("NMI support", "present (arm_gicv3/gicd_nmi)", "absent");
+    }
+  }
+
+  private void nmiArrived(int versionId) {
+    nmiLoaded = true;
+  }
+
   static VmStateDecodeException mismatch(String what, String stream, String destination) {
     return VmStateDecodeException.validationFailed(
         "GICv3 configuration mismatch: "
@@ -476,7 +507,7 @@ public final class GicV3State {
       VmStateDescription.<GicV3State>named("arm_gicv3/gicd_no_migration_shift_bug")
           .version(1)
           .minimumVersion(1)
-          .postLoad((g, v) -> g.shiftBugSubsectionLoaded = true)
+          .postLoad(GicV3State::shiftBugSubsectionArrived)
           .bool("gicd_no_migration_shift_bug", g -> true, (g, v) -> g.noMigrationShiftBug = v)
           .build();
 
@@ -486,14 +517,9 @@ public final class GicV3State {
           .version(1)
           .minimumVersion(1)
           .introducedIn(QemuRelease.QEMU_9_1)
-          .needed(g -> g.config.nmi())
-          .preLoad(
-              g -> {
-                if (!g.config.nmi()) {
-                  throw mismatch("NMI support", "present (arm_gicv3/gicd_nmi)", "absent");
-                }
-              })
-          .postLoad((g, v) -> g.nmiLoaded = true)
+          .needed(GicV3State::nmiNeeded)
+          .preLoad(GicV3State::checkNmiAccepted)
+          .postLoad(GicV3State::nmiArrived)
           .uint32Array("nmi", g -> g.nmi, GICV3_BMP_SIZE)
           .build();
 
@@ -517,6 +543,9 @@ public final class GicV3State {
    *   <li>num-irq: no SPI at or above the destination's num-irq may carry state; a source with more
    *       lines that never touched the extra ones cannot be told apart (and loads harmlessly).
    * </ul>
+   *
+   * <p>History: QEMU 2.6: unmigratable, another layout; v1 (QEMU 2.7, from memory): the fields of
+   * today; QEMU 3.0: + gicd_no_migration_shift_bug; QEMU 9.1: + gicd_nmi.
    */
   public static final VmStateDescription<GicV3State> DESCRIPTION =
       VmStateDescription.<GicV3State>named("arm_gicv3")
@@ -524,14 +553,9 @@ public final class GicV3State {
           .minimumVersion(1)
           .priority(MigrationPriority.GICV3)
           .copier(COPIER)
-          .preSave(
-              g -> {
-                if (g.hook != null) {
-                  g.hook.preSave(g);
-                }
-              })
+          .preSave(GicV3State::preSave)
           .preLoad(GicV3State::preLoad)
-          .postLoad((g, v) -> g.postLoad())
+          .postLoad(GicV3State::postLoad)
           .uint32("gicd_ctlr", g -> g.gicdCtlr, (g, v) -> g.gicdCtlr = v)
           .uint32Array("gicd_statusr", g -> g.gicdStatusr, 2)
           .uint32Array("group", g -> g.group, GICV3_BMP_SIZE)
