@@ -24,6 +24,18 @@ import java.util.Map;
  * StreamEvent.Section} header, its body, a checked {@link StreamEvent.Footer}) and commands, {@link
  * StreamEvent.Eof} and {@link StreamEvent.VmDescription}; then null.
  *
+ * <p>The stream header, the start of every stream (here the committed QEMU 7.2 fixture {@code
+ * virt-gicv3-smp2.qemu}):
+ *
+ * <pre>
+ * offset 0x00  51 45 56 4d   be32 magic "QEVM"
+ *        0x04  00 00 00 03   be32 version 3
+ *        0x08  07 ...        the configuration section ({@link MachineConfiguration})
+ *              ...           sections ({@link SectionType}) and commands ({@link MigrationCommand})
+ *              00            EOF
+ *              06 ...        the vmdesc trailer ({@link io.vmstate.stream.vmdesc.Vmdesc})
+ * </pre>
+ *
  * <p>A section's body is consumed by the caller right after its header event, with {@link
  * #readDevice}, {@link #readDeviceGeneric} or {@link #readRam}; a body the caller leaves alone is
  * consumed on the next {@code next()} (RAM pages skipped, devices decoded through the vmdesc when

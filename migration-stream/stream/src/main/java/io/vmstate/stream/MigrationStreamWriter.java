@@ -16,6 +16,11 @@ import io.vmstate.codec.WireOutput;
  * headers and footers, commands, EOF and the vmdesc trailer. Section bodies are written by the
  * codec (devices) or by {@link io.vmstate.stream.ram.RamSection} (RAM) between a header and its
  * footer.
+ *
+ * <p>Each record's bytes, with an example from a real stream, are drawn where the record is
+ * described: the header in {@link MigrationStreamReader}, the configuration in {@link
+ * MachineConfiguration}, section headers and footers in {@link SectionType}, commands in {@link
+ * MigrationCommand}, EOF and the trailer in {@link io.vmstate.stream.vmdesc.Vmdesc}.
  */
 public final class MigrationStreamWriter {
   private final WireOutput out;
