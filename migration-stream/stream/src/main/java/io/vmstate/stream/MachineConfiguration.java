@@ -59,10 +59,12 @@ public final class MachineConfiguration {
     setMachine(machine);
   }
 
+  /** The machine type name (empty for a configuration made with no name). */
   public String machine() {
     return new String(name, 0, nameLength, StandardCharsets.ISO_8859_1);
   }
 
+  /** Sets the machine type name (not null; sent as ISO-8859-1 bytes); returns this. */
   public MachineConfiguration setMachine(String machine) {
     checkNotNull(machine, "machine");
     this.name = machine.getBytes(StandardCharsets.ISO_8859_1);
@@ -75,6 +77,10 @@ public final class MachineConfiguration {
     return targetPageBits;
   }
 
+  /**
+   * Sets the target page bits (10..30), or null to send no target-page-bits subsection; returns
+   * this.
+   */
   public MachineConfiguration setTargetPageBits(Integer bits) {
     checkArgument(bits == null || (bits >= 10 && bits <= 30), "target page bits %s", bits);
     this.targetPageBits = bits;
@@ -86,6 +92,10 @@ public final class MachineConfiguration {
     return capabilities == null ? null : List.of(Arrays.copyOf(capabilities, capabilityCount));
   }
 
+  /**
+   * Sets the capabilities (QAPI names such as {@code x-ignore-shared}), or null to send no
+   * capabilities subsection; returns this.
+   */
   public MachineConfiguration setCapabilities(List<String> caps) {
     this.capabilities = caps == null ? null : caps.toArray(new String[0]);
     this.capabilityCount = caps == null ? 0 : caps.size();
@@ -103,6 +113,7 @@ public final class MachineConfiguration {
     return uuid == null ? null : uuid.clone();
   }
 
+  /** Sets the 16-byte VM UUID (copied), or null to send no uuid subsection; returns this. */
   public MachineConfiguration setUuid(byte[] id) {
     checkArgument(id == null || id.length == 16, "a uuid has 16 bytes");
     this.uuid = id == null ? null : id.clone();

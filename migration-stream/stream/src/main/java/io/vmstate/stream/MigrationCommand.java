@@ -40,6 +40,7 @@ public enum MigrationCommand {
     this.length = length;
   }
 
+  /** The be16 command id on the wire. */
   public int id() {
     return id;
   }

@@ -71,6 +71,7 @@ public final class MigrationStreamReader {
   private boolean bodyConsumed;
   private long packageEnd = -1;
 
+  /** A reader over {@code in} positioned at the stream header (neither argument null). */
   public MigrationStreamReader(WireInput in, ReaderOptions options) {
     this.in = checkNotNull(in, "input");
     this.options = checkNotNull(options, "options");
@@ -78,6 +79,7 @@ public final class MigrationStreamReader {
     this.vmdesc = options.vmdesc();
   }
 
+  /** A reader over {@code in} with {@link ReaderOptions#DEFAULT}. */
   public MigrationStreamReader(WireInput in) {
     this(in, ReaderOptions.DEFAULT);
   }

@@ -26,15 +26,18 @@ public final class MigrationStreamWriter {
   private final WireOutput out;
   private final VmStateCodec codec;
 
+  /** A writer to {@code out} encoding devices with {@link VmStateCodec#DEFAULT}. */
   public MigrationStreamWriter(WireOutput out) {
     this(out, VmStateCodec.DEFAULT);
   }
 
+  /** A writer to {@code out} encoding devices with {@code codec} (neither null). */
   public MigrationStreamWriter(WireOutput out, VmStateCodec codec) {
     this.out = checkNotNull(out);
     this.codec = checkNotNull(codec);
   }
 
+  /** The output, for section bodies written between a header and its footer. */
   public WireOutput output() {
     return out;
   }
@@ -115,6 +118,7 @@ public final class MigrationStreamWriter {
     out.writeBytes(payload);
   }
 
+  /** The EOF byte, 0x00. */
   public void eof() throws VmStateException {
     out.writeU8(StreamFormat.EOF);
   }
@@ -126,6 +130,7 @@ public final class MigrationStreamWriter {
     out.writeBytes(json);
   }
 
+  /** Writes what is buffered to the sink and flushes it. */
   public void flush() throws VmStateException {
     out.flush();
   }

@@ -34,14 +34,20 @@ public final class TransportOptions {
     this.progress = b.progress;
   }
 
+  /**
+   * The defaults: 4 MiB frames, 30 s idle timeout, 1 GiB staged, 4 MiB receive buffer, write marks
+   * 1-4 MiB, no TLS, no progress.
+   */
   public static TransportOptions defaults() {
     return new Builder().build();
   }
 
+  /** A builder holding the defaults. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** A builder holding these options. */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.maxFrameLength = maxFrameLength;
@@ -84,6 +90,7 @@ public final class TransportOptions {
     return Optional.ofNullable(ssl);
   }
 
+  /** Where progress is reported ({@link ProgressListener#NONE} by default). */
   public ProgressListener progress() {
     return progress;
   }
@@ -100,6 +107,7 @@ public final class TransportOptions {
 
     private Builder() {}
 
+    /** The largest frame body accepted and sent, 4096 to 2^31-5 bytes. */
     public Builder maxFrameLength(int bytes) {
       checkArgument(
           bytes >= 4096 && bytes <= Integer.MAX_VALUE - FrameDecoder.PREFIX,
@@ -109,24 +117,28 @@ public final class TransportOptions {
       return this;
     }
 
+    /** How long no byte may move before the migration fails as timed out (positive). */
     public Builder idleTimeout(Duration d) {
       checkArgument(!d.isNegative() && !d.isZero(), "idleTimeout: %s (expected: > 0)", d);
       this.idleTimeout = d;
       return this;
     }
 
+    /** The most section bytes a framed destination stages (positive). */
     public Builder maxStagedBytes(long bytes) {
       checkArgument(bytes > 0, "maxStagedBytes: %s (expected: > 0)", bytes);
       this.maxStagedBytes = bytes;
       return this;
     }
 
+    /** The most bytes a raw destination buffers ahead of its decoder (at least 4096). */
     public Builder receiveBuffer(int bytes) {
       checkArgument(bytes >= 4096, "receiveBuffer: %s (expected: >= 4096)", bytes);
       this.receiveBuffer = bytes;
       return this;
     }
 
+    /** The channel's write buffer marks (not null). */
     public Builder waterMark(WriteBufferWaterMark marks) {
       this.waterMark = checkNotNull(marks, "marks");
       return this;
@@ -138,11 +150,13 @@ public final class TransportOptions {
       return this;
     }
 
+    /** Where progress is reported (not null). */
     public Builder progress(ProgressListener listener) {
       this.progress = checkNotNull(listener, "listener");
       return this;
     }
 
+    /** The options as set. */
     public TransportOptions build() {
       return new TransportOptions(this);
     }

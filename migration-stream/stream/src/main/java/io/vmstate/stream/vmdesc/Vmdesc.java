@@ -86,6 +86,7 @@ public final class Vmdesc {
     return json.clone();
   }
 
+  /** The length of the JSON in bytes (the trailer's be32 N). */
   public int jsonLength() {
     return json.length;
   }
