@@ -71,22 +71,27 @@ public final class ItsState {
     this.hook = backendHook;
   }
 
+  /** GITS_CTLR. */
   public int ctlr() {
     return ctlr;
   }
 
+  /** Sets GITS_CTLR. */
   public void setCtlr(int v) {
     ctlr = v;
   }
 
+  /** Whether GITS_CTLR.Enabled is set. */
   public boolean isEnabled() {
     return (ctlr & CTLR_ENABLED) != 0;
   }
 
+  /** GITS_IIDR (0 in TCG streams, 0x4B00043B in KVM ones). */
   public int iidr() {
     return iidr;
   }
 
+  /** Sets GITS_IIDR. */
   public void setIidr(int v) {
     iidr = v;
   }
@@ -96,38 +101,47 @@ public final class ItsState {
     return (iidr >>> 12) & 0xf;
   }
 
+  /** GITS_CBASER, the command queue's base and size. */
   public long cbaser() {
     return cbaser;
   }
 
+  /** Sets GITS_CBASER. */
   public void setCbaser(long v) {
     cbaser = v;
   }
 
+  /** GITS_CWRITER, the command queue's write offset. */
   public long cwriter() {
     return cwriter;
   }
 
+  /** Sets GITS_CWRITER. */
   public void setCwriter(long v) {
     cwriter = v;
   }
 
+  /** GITS_CREADR, the command queue's read offset. */
   public long creadr() {
     return creadr;
   }
 
+  /** Sets GITS_CREADR. */
   public void setCreadr(long v) {
     creadr = v;
   }
 
+  /** GITS_BASER{@code n} (n 0..7), raw. */
   public long baser(int n) {
     return baser[checkElementIndex(n, BASER_COUNT, "BASER")];
   }
 
+  /** Sets GITS_BASER{@code n} (n 0..7). */
   public void setBaser(int n, long v) {
     baser[checkElementIndex(n, BASER_COUNT, "BASER")] = v;
   }
 
+  /** GITS_BASER{@code n} (n 0..7) decoded into its fields. */
   public ItsBaser decodedBaser(int n) {
     return ItsBaser.decode(baser(n));
   }

@@ -135,6 +135,7 @@ public final class GicV3State {
             copy(source, target);
           });
 
+  /** The configuration this GIC was made with. */
   public GicV3Config config() {
     return config;
   }
@@ -161,12 +162,14 @@ public final class GicV3State {
     return bitmap(b)[checkElementIndex(n, GICV3_BMP_SIZE, "bitmap word")];
   }
 
+  /** Sets word {@code n} (INTIDs 32n..32n+31) of a distributor bitmap. */
   public void setBitmapWord(Bitmap b, int n, int value) {
     bitmap(b)[checkElementIndex(n, GICV3_BMP_SIZE, "bitmap word")] = value;
   }
 
   // ---- CPUs ----
 
+  /** The number of CPUs (redistributors), QEMU's num-cpu. */
   public int numCpu() {
     return cpus.length;
   }
@@ -189,18 +192,22 @@ public final class GicV3State {
 
   // ---- distributor control ----
 
+  /** GICD_CTLR. */
   public int ctlr() {
     return gicdCtlr;
   }
 
+  /** Sets GICD_CTLR. */
   public void setCtlr(int v) {
     gicdCtlr = v;
   }
 
+  /** GICD_STATUSR of security bank {@code bank} (0 or 1). */
   public int statusr(int bank) {
     return gicdStatusr[checkElementIndex(bank, 2, "bank")];
   }
 
+  /** Sets GICD_STATUSR of security bank {@code bank} (0 or 1). */
   public void setStatusr(int bank, int v) {
     gicdStatusr[checkElementIndex(bank, 2, "bank")] = v;
   }
@@ -212,6 +219,10 @@ public final class GicV3State {
 
   // ---- by INTID (SGI/PPI go to {@code cpu}'s redistributor; SPIs to the distributor) ----
 
+  /**
+   * The priority (0..255) of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public int priority(int intid, int cpu) {
     if (isPrivate(intid)) {
       return redistributor(cpu).priority(intid);
@@ -219,6 +230,10 @@ public final class GicV3State {
     return gicdIpriority[checkSpi(intid)] & 0xff;
   }
 
+  /**
+   * Sets the priority (0..255) of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of
+   * CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setPriority(int intid, int cpu, int priority) {
     if (isPrivate(intid)) {
       redistributor(cpu).setPriority(intid, priority);
@@ -228,10 +243,18 @@ public final class GicV3State {
     gicdIpriority[checkSpi(intid)] = (byte) priority;
   }
 
+  /**
+   * Whether INTID {@code intid} is enabled: for an SGI or PPI (INTID below 32) that of CPU {@code
+   * cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isEnabled(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isEnabled(intid) : bit(enabled, intid);
   }
 
+  /**
+   * Enables or disables INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU {@code
+   * cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setEnabled(int intid, int cpu, boolean on) {
     if (isPrivate(intid)) {
       redistributor(cpu).setEnabled(intid, on);
@@ -240,10 +263,18 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * Whether INTID {@code intid} is pending: for an SGI or PPI (INTID below 32) that of CPU {@code
+   * cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isPending(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isPending(intid) : bit(pending, intid);
   }
 
+  /**
+   * Sets the pending bit of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setPending(int intid, int cpu, boolean on) {
     if (isPrivate(intid)) {
       redistributor(cpu).setPending(intid, on);
@@ -252,10 +283,18 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * Whether INTID {@code intid} is active: for an SGI or PPI (INTID below 32) that of CPU {@code
+   * cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isActive(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isActive(intid) : bit(active, intid);
   }
 
+  /**
+   * Sets the active bit of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setActive(int intid, int cpu, boolean on) {
     if (isPrivate(intid)) {
       redistributor(cpu).setActive(intid, on);
@@ -264,6 +303,10 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * The group bit (0 or 1) of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public int group(int intid, int cpu) {
     if (isPrivate(intid)) {
       return redistributor(cpu).group(intid);
@@ -271,6 +314,10 @@ public final class GicV3State {
     return bit(group, intid) ? 1 : 0;
   }
 
+  /**
+   * Sets the group bit (0 or 1) of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of
+   * CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setGroup(int intid, int cpu, int g) {
     if (isPrivate(intid)) {
       redistributor(cpu).setGroup(intid, g);
@@ -280,10 +327,18 @@ public final class GicV3State {
     setBit(group, intid, g == 1);
   }
 
+  /**
+   * The group modifier bit of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isGroupModifier(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isGroupModifier(intid) : bit(grpmod, intid);
   }
 
+  /**
+   * Sets the group modifier bit of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of
+   * CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setGroupModifier(int intid, int cpu, boolean on) {
     if (isPrivate(intid)) {
       redistributor(cpu).setGroupModifier(intid, on);
@@ -292,10 +347,18 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * Whether INTID {@code intid} is edge-triggered: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isEdgeTriggered(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isEdgeTriggered(intid) : bit(edgeTrigger, intid);
   }
 
+  /**
+   * Makes INTID {@code intid} edge-triggered or level-sensitive: for an SGI or PPI (INTID below 32)
+   * that of CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setEdgeTriggered(int intid, int cpu, boolean edge) {
     if (isPrivate(intid)) {
       redistributor(cpu).setEdgeTriggered(intid, edge);
@@ -304,10 +367,18 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * Whether the input line of INTID {@code intid} is high: for an SGI or PPI (INTID below 32) that
+   * of CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isLevelHigh(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isLevelHigh(intid) : bit(level, intid);
   }
 
+  /**
+   * Sets the input line level of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of
+   * CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setLevel(int intid, int cpu, boolean high) {
     if (isPrivate(intid)) {
       redistributor(cpu).setLevel(intid, high);
@@ -321,6 +392,7 @@ public final class GicV3State {
     return bit(nmi, checkSpi(intid));
   }
 
+  /** Configures SPI {@code intid} as an NMI or not; only on a GIC with NMI support. */
   public void setNmi(int intid, boolean on) {
     checkArgument(config.nmi(), "this GIC has no NMI support");
     setBit(nmi, checkSpi(intid), on);
@@ -331,6 +403,7 @@ public final class GicV3State {
     return gicdIrouter[checkSpi(intid)];
   }
 
+  /** Sets GICD_IROUTER of SPI {@code intid}. */
   public void setRouter(int intid, long value) {
     gicdIrouter[checkSpi(intid)] = value;
   }
@@ -357,6 +430,7 @@ public final class GicV3State {
     return gicdNsacr[checkElementIndex(n, NSACR_WORDS, "NSACR word")];
   }
 
+  /** Sets word {@code n} of GICD_NSACR as QEMU stores them. */
   public void setNsacrWord(int n, int v) {
     gicdNsacr[checkElementIndex(n, NSACR_WORDS, "NSACR word")] = v;
   }
