@@ -43,8 +43,9 @@ public final class TransportOptions {
   }
 
   /**
-   * The defaults: 4 MiB frames, 30 s idle timeout, 1 GiB staged, 4 MiB receive buffer, write marks
-   * 1-4 MiB, no TLS, no progress.
+   * The defaults, as each getter states them: 4 MiB frames, 30 s idle timeout, at least 1024 bytes
+   * per second over 30 s, a 24 h deadline, 1 GiB staged per migration and 2 GiB per destination, 4
+   * MiB receive buffer, write marks 1-4 MiB, no TLS, no progress listener.
    */
   public static TransportOptions defaults() {
     return new Builder().build();
@@ -178,6 +179,7 @@ public final class TransportOptions {
       return this;
     }
 
+    /** The longest a migration may run from its connection to its end (positive). */
     public Builder deadline(Duration d) {
       checkArgument(!d.isNegative() && !d.isZero(), "deadline: %s (expected: > 0)", d);
       this.deadline = d;
@@ -191,6 +193,9 @@ public final class TransportOptions {
       return this;
     }
 
+    /**
+     * The most section bytes a framed destination stages for all its migrations at once (positive).
+     */
     public Builder maxReceiverStagedBytes(long bytes) {
       checkArgument(bytes > 0, "maxReceiverStagedBytes: %s (expected: > 0)", bytes);
       this.maxReceiverStagedBytes = bytes;
