@@ -37,6 +37,10 @@ public final class TypedDescriptions {
    */
   @FunctionalInterface
   public interface Configure {
+    /**
+     * Sets {@code record}'s configuration counts from {@code vmdescEntry}; throws when the entry
+     * does not allow it.
+     */
     void accept(Map<String, Object> vmdescEntry, StateRecord record) throws VmStateException;
 
     /** For descriptions without configuration counts. */
@@ -45,6 +49,7 @@ public final class TypedDescriptions {
 
   /** Contributes descriptions; implementations need a public no-argument constructor. */
   public interface Provider {
+    /** The descriptions this provider contributes. */
     List<Entry> descriptions();
   }
 

@@ -40,6 +40,7 @@ public final class FileReceiver implements EventLoopSink {
     this.check = checkNotNull(check, "check");
   }
 
+  /** The file the stream is written to once it ended cleanly. */
   public Path file() {
     return file;
   }
