@@ -5,6 +5,7 @@ import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.WireInput;
+import io.vmstate.stream.htab.HtabSection;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
@@ -73,12 +74,14 @@ public final class StreamRewriter {
       } else if (e instanceof StreamEvent.Configuration c) {
         writer.configuration(c.configuration());
       } else if (e instanceof StreamEvent.Section s) {
-        if (handler != null && !s.isRam() && handler.rewrite(s, reader, writer)) {
+        if (handler != null && !s.isIterative() && handler.rewrite(s, reader, writer)) {
           continue;
         }
         writer.sectionHeader(s.type(), s.sectionId(), s.section());
         if (s.isRam()) {
           reader.readRam(new Copy());
+        } else if (s.isHtab()) {
+          reader.readHtab(HtabSection.copyTo(writer.output()));
         } else {
           VmStateDescription<StateRecord> d = reader.schemaFor(s.section());
           StateRecord r = new StateRecord(d.name());
@@ -93,7 +96,9 @@ public final class StreamRewriter {
           }
         }
       } else if (e instanceof StreamEvent.Footer f) {
-        writer.footer(f.section().sectionId());
+        if (f.present()) {
+          writer.footer(f.section().sectionId());
+        }
       } else if (e instanceof StreamEvent.Command c) {
         writer.command(c.command(), c.payload());
       } else if (e instanceof StreamEvent.Eof) {

@@ -44,11 +44,17 @@ final class FramedDestinationHandler extends SessionHandler {
   private SectionFrame open;
   private ByteString openData = ByteString.EMPTY;
   private long stagedBytes;
+  private final StagingBudget budget;
+  private long reserved;
 
   FramedDestinationHandler(
-      MigrationSession session, TransportOptions options, MigrationTarget target) {
+      MigrationSession session,
+      TransportOptions options,
+      MigrationTarget target,
+      StagingBudget budget) {
     super(session, options);
     this.target = target;
+    this.budget = budget;
   }
 
   @Override
@@ -71,6 +77,12 @@ final class FramedDestinationHandler extends SessionHandler {
   private void onHello(ChannelHandlerContext ctx, Hello hello) throws VmStateException {
     if (state != State.AWAIT_HELLO) {
       throw MigrationTransportException.protocolViolation("a second Hello");
+    }
+    if (budget.limit() - budget.used() < options.maxFrameLength()) {
+      throw MigrationTransportException.limitExceeded(
+          "this receiver is busy: section bytes staged by its other sessions,",
+          budget.used(),
+          budget.limit());
     }
     List<DeviceInfo> devices = new ArrayList<>();
     for (DeviceSchema d : hello.getDevicesList()) {
@@ -170,6 +182,13 @@ final class FramedDestinationHandler extends SessionHandler {
       throw MigrationTransportException.limitExceeded(
           "staged section bytes", stagedBytes, options.maxStagedBytes());
     }
+    if (!budget.tryReserve(f.getData().size())) {
+      throw MigrationTransportException.limitExceeded(
+          "section bytes staged by all sessions of this receiver",
+          budget.used() + f.getData().size(),
+          budget.limit());
+    }
+    reserved += f.getData().size();
     openData = openData.concat(f.getData());
     open = f;
     if (f.getLast()) {
@@ -214,7 +233,11 @@ final class FramedDestinationHandler extends SessionHandler {
     state = State.APPLYING;
     List<SectionData> all = List.copyOf(staged);
     staged.clear();
-    target.apply(all);
+    try {
+      target.apply(all);
+    } finally {
+      releaseStaged();
+    }
     succeed(
         ctx,
         Envelope.newBuilder()
@@ -224,9 +247,15 @@ final class FramedDestinationHandler extends SessionHandler {
 
   @Override
   void onFailed(VmStateException e) {
+    releaseStaged();
     staged.clear();
     open = null;
     openData = ByteString.EMPTY;
+  }
+
+  private void releaseStaged() {
+    budget.release(reserved);
+    reserved = 0;
   }
 
   @Override
@@ -238,6 +267,11 @@ final class FramedDestinationHandler extends SessionHandler {
       return ErrorReason.APPLY_FAILED;
     }
     return super.reasonToReport(e);
+  }
+
+  @Override
+  MigrationResult.Outcome outcome() {
+    return MigrationResult.Outcome.APPLIED;
   }
 
   @Override

@@ -204,6 +204,11 @@ final class FramedSourceHandler extends SessionHandler {
   }
 
   @Override
+  MigrationResult.Outcome outcome() {
+    return MigrationResult.Outcome.APPLIED;
+  }
+
+  @Override
   String waitingFor() {
     return switch (state) {
       case CONNECTING -> "connecting";

@@ -10,6 +10,7 @@ import io.vmstate.codec.WireInput;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamEvent;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -29,14 +30,15 @@ import java.nio.file.Path;
  * e.g. for an optional subsection, is a truncation, not the end of the section). An item (a header,
  * a RAM record, a device section body, a footer) that the window cuts short fails with a
  * truncation; the reader is rolled back to the item's start ({@link MigrationStreamReader#reset})
- * and the item is read again once at least twice as many bytes are in (so a large device section
- * arriving in small pieces costs linear time), or at the end of the next received buffer (so an
- * item is decoded when the buffer that completes it arrives, at the cost of one retry per buffer).
- * A RAM {@code PAGE} record is read up to its header; its page bytes are then skipped where they
- * lie in the received buffers, never copied. A page that continues its block (nearly every record
- * of a stream) is taken straight from the received buffer ({@link RamSection#continuedPage}). Any
- * error other than a truncation is final at once; a truncation is final when the stream ended
- * ({@link #finish()}).
+ * and the item is read again once at least twice as many bytes are in, or at the end of a received
+ * buffer once a quarter more bytes than at the last try are in: every retry of an item reads it
+ * from its start, so the retries' sizes grow geometrically and an item costs time linear in its
+ * size whatever the buffer sizes ({@link #parsedBytes()}; a retry per buffer made a stream arriving
+ * one byte at a time quadratic). A RAM {@code PAGE} record is read up to its header; its page bytes
+ * are then skipped where they lie in the received buffers, never copied. A page that continues its
+ * block (nearly every record of a stream) is taken straight from the received buffer ({@link
+ * RamSection#continuedPage}). Any error other than a truncation is final at once; a truncation is
+ * final when the stream ended ({@link #finish()}).
  *
  * <p>A device section is decoded as soon as its bytes are in if {@link Sections#device} can decode
  * it without the stream's vmdesc. A real QEMU stream sends the vmdesc last, after EOF; a section
@@ -72,12 +74,26 @@ final class IncrementalDecoder {
         };
   }
 
+  /**
+   * Whether what was received is a QEMU migration stream that arrived whole, so that an error other
+   * than a truncation means part of it cannot be decoded rather than that it was cut short: its
+   * header was read, and the stream did not end without the vmdesc it needed (a cut stream and a
+   * stream sent with suppress-vmdesc cannot be told apart).
+   */
+  boolean arrivedWhole(VmStateException failure) {
+    return headerRead
+        && !vmdescMissing
+        && !(failure instanceof VmStateDecodeException d && d.isTruncation());
+  }
+
   /** The first attempt at an item gathers this many bytes (a RAM record header fits). */
   static final int FIRST_TRY = 64;
 
   private static final int SMALL_WINDOW = 4096;
 
   private final MigrationStreamReader reader;
+  private boolean headerRead;
+  private boolean vmdescMissing;
   private final ReaderOptions options;
   private final Sections sections;
   private final Runnable sectionDone;
@@ -94,6 +110,7 @@ final class IncrementalDecoder {
   private boolean done;
   private long deferredAt = -1;
   private long received;
+  private long parsedBytes;
 
   /**
    * @param canDefer whether sections that need the vmdesc may wait for {@link #finish(Path)} (the
@@ -113,6 +130,15 @@ final class IncrementalDecoder {
   /** Bytes fed so far. */
   long received() {
     return received;
+  }
+
+  /**
+   * Bytes the reader went through over all attempts (an item read whole, or every byte in when it
+   * was cut short and rolled back): the decoding work, which stays within a constant factor of the
+   * non-page bytes received whatever the buffer sizes.
+   */
+  long parsedBytes() {
+    return parsedBytes;
   }
 
   /** Whether the stream has been decoded to its end (its vmdesc trailer, or the end of input). */
@@ -162,8 +188,10 @@ final class IncrementalDecoder {
         parse(false);
       }
     }
-    if (deferredAt < 0 && winLen > tried) {
-      // the buffer ended inside an item: try it with what is in, once per buffer
+    if (deferredAt < 0 && winLen - tried > tried / 4) {
+      // the buffer ended inside an item: try it with what is in, once a quarter more bytes than
+      // at the last try are in (each retry reads the item from its start, so retrying after every
+      // small buffer would make an item arriving in tiny pieces cost quadratic time)
       parse(false);
     }
   }
@@ -196,6 +224,7 @@ final class IncrementalDecoder {
     long from = deferredAt;
     Vmdesc v = VmdescLocator.locate(file, options.maxVmdescBytes());
     if (v == null) {
+      vmdescMissing = true;
       throw VmStateDecodeException.corrupt(
               "the stream ended without its vmdesc trailer (truncated, or sent with"
                   + " suppress-vmdesc), so the device section at byte "
@@ -251,6 +280,7 @@ final class IncrementalDecoder {
         }
         reader.reset(mark);
         inRam = wasInRam;
+        parsedBytes += winLen;
         tried = winLen;
         if (winLen >= maxItem) {
           if (canDefer) {
@@ -265,6 +295,7 @@ final class IncrementalDecoder {
         want = (int) Math.min(maxItem, Math.max(FIRST_TRY, 2L * winLen));
         return;
       }
+      parsedBytes += in.position() - winPos;
       consume((int) (in.position() - winPos));
       if (skip > 0) {
         int k = (int) Math.min(skip, winLen);
@@ -314,12 +345,17 @@ final class IncrementalDecoder {
       return true;
     }
     StreamEvent e = reader.next();
+    if (e instanceof StreamEvent.Header) {
+      headerRead = true;
+    }
     if (e == null || e instanceof StreamEvent.VmDescription) {
       done = true; // bytes after the trailer still fail: the reader refuses them
     } else if (e instanceof StreamEvent.Section s) {
       if (s.isRam()) {
         inRam = true;
         ramSection = s.section();
+      } else if (s.isHtab()) {
+        reader.readHtab(HtabSink.SKIP);
       } else {
         return sections.device(reader, s);
       }

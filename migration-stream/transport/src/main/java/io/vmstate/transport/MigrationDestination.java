@@ -46,12 +46,14 @@ public final class MigrationDestination implements AutoCloseable {
   private final EventLoopGroup group;
   private final boolean ownsGroup;
   private final ExecutorService decoders;
+  private final StagingBudget staging;
   private final List<Channel> servers = new CopyOnWriteArrayList<>();
 
   private MigrationDestination(TransportOptions options, EventLoopGroup group, boolean ownsGroup) {
     this.options = checkNotNull(options, "options");
     this.group = group;
     this.ownsGroup = ownsGroup;
+    this.staging = new StagingBudget(options.maxReceiverStagedBytes());
     this.decoders =
         Executors.newCachedThreadPool(new DefaultThreadFactory("vmstate-receive-decoder", true));
   }
@@ -73,6 +75,11 @@ public final class MigrationDestination implements AutoCloseable {
     return options;
   }
 
+  /** Section bytes the framed sessions of this destination hold staged right now. */
+  public long stagedBytes() {
+    return staging.used();
+  }
+
   /**
    * Accepts framed migrations at {@code at}; each gets the target {@code targets} makes for it.
    *
@@ -83,11 +90,12 @@ public final class MigrationDestination implements AutoCloseable {
     checkNotNull(targets, "targets");
     return listen(
         at,
+        false,
         ch -> {
           MigrationSession session = new MigrationSession(ch);
           MigrationTarget target = checkNotNull(targets.apply(session), "target");
           Pipelines.framed(
-              ch, options, true, new FramedDestinationHandler(session, options, target));
+              ch, options, true, new FramedDestinationHandler(session, options, target, staging));
         });
   }
 
@@ -102,6 +110,7 @@ public final class MigrationDestination implements AutoCloseable {
     checkNotNull(sinks, "sinks");
     return listen(
         at,
+        true,
         ch -> {
           MigrationSession session = new MigrationSession(ch);
           RawStreamSink sink = checkNotNull(sinks.apply(session), "sink");
@@ -114,7 +123,11 @@ public final class MigrationDestination implements AutoCloseable {
     void init(Channel ch);
   }
 
-  private SocketAddress listen(SocketAddress at, ChildSetup setup) {
+  /**
+   * @param halfClosure keep a child open when its peer half-closes (raw: a sender that waits for
+   *     the verdict after its last byte)
+   */
+  private SocketAddress listen(SocketAddress at, boolean halfClosure, ChildSetup setup) {
     checkNotNull(at, "at");
     ServerBootstrap b =
         new ServerBootstrap()
@@ -128,6 +141,7 @@ public final class MigrationDestination implements AutoCloseable {
                 ChannelOption.RCVBUF_ALLOCATOR,
                 new AdaptiveRecvByteBufAllocator(4096, 64 * 1024, MAX_READ))
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, options.waterMark())
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, halfClosure)
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override

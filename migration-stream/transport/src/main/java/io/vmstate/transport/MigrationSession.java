@@ -117,9 +117,10 @@ public final class MigrationSession {
     this.sections = sections;
   }
 
-  boolean succeed() {
+  boolean succeed(MigrationResult.Outcome outcome) {
     return result.complete(
-        new MigrationResult(bytes, sections, Duration.ofNanos(System.nanoTime() - startNanos)));
+        new MigrationResult(
+            bytes, sections, Duration.ofNanos(System.nanoTime() - startNanos), outcome));
   }
 
   boolean fail(VmStateException e) {

@@ -76,7 +76,31 @@ public final class MigrationSource implements AutoCloseable {
     return connect(
         to,
         session ->
-            ch -> Pipelines.rawSend(ch, options, RawSendHandler.ofFile(session, options, file)));
+            ch ->
+                Pipelines.rawSend(
+                    ch, options, RawSendHandler.ofFile(session, options, file, -1, false)));
+  }
+
+  /**
+   * Streams {@code file} with QEMU's {@code OPEN_RETURN_PATH} command inserted after its
+   * configuration section (where QEMU's own source sends it with the {@code return-path}
+   * capability), unless the file already carries it: a QEMU destination with {@code return-path} on
+   * then reports its load on the return path, and the result's outcome is {@code LOADED} or a
+   * failure (a receiver that closes without {@code SHUT} did not load it). Those 5 bytes are the
+   * only change to the stream.
+   *
+   * @throws VmStateException when the file's header or configuration does not decode
+   */
+  public MigrationSession sendFileOpeningReturnPath(SocketAddress to, Path file)
+      throws java.io.IOException, io.vmstate.api.VmStateException {
+    checkNotNull(file, "file");
+    long at = ReturnPath.insertionPoint(file);
+    return connect(
+        to,
+        session ->
+            ch ->
+                Pipelines.rawSend(
+                    ch, options, RawSendHandler.ofFile(session, options, file, at, true)));
   }
 
   /** Streams what {@code producer} writes (raw mode). */

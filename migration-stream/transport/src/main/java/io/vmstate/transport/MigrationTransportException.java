@@ -61,6 +61,31 @@ public class MigrationTransportException extends VmStateException {
         cause);
   }
 
+  /**
+   * The peer reset the connection after the whole raw stream was handed to it: it stopped reading
+   * before the end, which a receiver does when its load failed.
+   */
+  public static MigrationTransportException resetAfterSend(IOException cause) {
+    return new MigrationTransportException(
+        Kind.PEER_CLOSED,
+        null,
+        "the receiver reset the connection after the whole stream was sent: it stopped reading"
+            + " before the end (its load failed; see its log): "
+            + cause.getMessage(),
+        cause);
+  }
+
+  /**
+   * The receiver of a raw stream that opened QEMU's return path closed without the {@code SHUT}
+   * that reports a completed load (QEMU exits on a failed load without one).
+   */
+  public static MigrationTransportException closedWithoutVerdict() {
+    return of(
+        Kind.PEER_CLOSED,
+        "the receiver closed without reporting a completed load on the return path the stream"
+            + " opened (QEMU does so when its load failed; see its log)");
+  }
+
   /** Nothing moved for {@code idle}: the peer is stalled or unreachable. */
   public static MigrationTransportException timedOut(String waitingFor, Duration idle) {
     return of(
@@ -70,6 +95,35 @@ public class MigrationTransportException extends VmStateException {
             + " ms without progress while "
             + waitingFor
             + "; the peer is stalled or unreachable");
+  }
+
+  /**
+   * Fewer than {@code minBytesPerSecond} moved, on average, over the last {@code window}: the peer
+   * is trickling (each byte resets the idle timer, so only a rate floor cuts it).
+   */
+  public static MigrationTransportException tooSlow(
+      long moved, Duration window, long minBytesPerSecond) {
+    return of(
+        Kind.TIMED_OUT,
+        "too slow: "
+            + moved
+            + " bytes moved in the last "
+            + window.toMillis()
+            + " ms, under the progress floor of "
+            + minBytesPerSecond
+            + " bytes/s; the peer is trickling or stalled (options: the progress floor and its"
+            + " window)");
+  }
+
+  /** The migration was still running {@code deadline} after the connection was made. */
+  public static MigrationTransportException deadline(Duration deadline, long moved) {
+    return of(
+        Kind.TIMED_OUT,
+        "deadline exceeded: the migration was still running "
+            + deadline.toMillis()
+            + " ms after the connection was made ("
+            + moved
+            + " bytes moved); nothing was applied");
   }
 
   /** The peer sent something the protocol does not allow at this point. */

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
  * The channel pipelines of both modes, built in one place.
  *
  * <pre>
+ * every pipeline starts with ProgressFloorHandler (progress floor and deadline, wire bytes)
  * framed:  [SslHandler] - IdleStateHandler - FrameDecoder - EnvelopeDecoder - EnvelopeEncoder
  *                       - FramedSourceHandler | FramedDestinationHandler
  * raw out: [SslHandler] - IdleStateHandler - ChunkedWriteHandler - RawSendHandler
@@ -44,6 +45,7 @@ final class Pipelines {
 
   private static ChannelPipeline common(Channel ch, TransportOptions o, boolean server) {
     ChannelPipeline p = ch.pipeline();
+    p.addLast("progress-floor", new ProgressFloorHandler(o));
     if (o.ssl().isPresent()) {
       SslContext ssl = o.ssl().get();
       if (ssl.isServer() != server) {

@@ -83,6 +83,7 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void decode() {
+    VmStateException failure = null;
     try {
       sink.consume(
           pipe,
@@ -91,19 +92,48 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
             report(n);
           });
       report(sections.get());
-      session.succeed();
     } catch (ChannelInputStream.Failed e) {
-      session.fail(Failures.classify(e.getCause(), "receiving the stream", options.idleTimeout()));
+      failure = Failures.classify(e.getCause(), "receiving the stream", options.idleTimeout());
     } catch (IOException e) {
-      session.fail(MigrationTransportException.localIo("writing the received stream", e));
+      failure = MigrationTransportException.localIo("writing the received stream", e);
     } catch (VmStateException e) {
-      session.fail(e);
+      failure = e;
     } catch (RuntimeException e) {
-      session.fail(MigrationTransportException.internal(e));
+      failure = MigrationTransportException.internal(e);
     } finally {
       pipe.close();
-      session.channel().close();
     }
+    answerThenEnd(session.channel(), failure);
+  }
+
+  /**
+   * Tells a sender that half-closed and waits (RawSendHandler, QEMU with a return path) the verdict
+   * as QEMU's return path does ({@code MIG_RP_MSG_SHUT}: be16 type 1, be16 length 4, be32 status, 0
+   * = loaded), closes, and only then ends the session (whose owner may shut the event loops down as
+   * soon as it ends). A peer that does not read the answer loses nothing: its stream has ended.
+   */
+  private void answerThenEnd(io.netty.channel.Channel ch, VmStateException failure) {
+    Runnable end =
+        () -> {
+          if (failure == null) {
+            session.succeed(MigrationResult.Outcome.RECEIVED);
+          } else {
+            session.fail(failure);
+          }
+        };
+    if (!ch.isActive()) {
+      ch.close();
+      end.run();
+      return;
+    }
+    ByteBuf shut =
+        ch.alloc().buffer(8).writeShort(1).writeShort(4).writeInt(failure == null ? 0 : 1);
+    ch.writeAndFlush(shut)
+        .addListener(
+            f -> {
+              ch.close();
+              end.run();
+            });
   }
 
   private void report(int n) {
@@ -151,7 +181,11 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+      inputEnded(ctx); // the sender half-closed: it waits for the verdict
+    } else if (directEnded && pipe == null) {
+      // finishing on the decoder thread: the peer has nothing more to send; no timeouts now
+    } else if (evt instanceof IdleStateEvent) {
       end(ctx, MigrationTransportException.timedOut("receiving the stream", options.idleTimeout()));
     } else if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
       end(ctx, MigrationTransportException.tlsRefused(hs.cause()));
@@ -171,34 +205,40 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    inputEnded(ctx);
+    ctx.fireChannelInactive();
+  }
+
+  /** The peer sent its last byte (closed, or half-closed to wait for our verdict). */
+  private void inputEnded(ChannelHandlerContext ctx) {
     if (pipe != null) {
       pipe.end(null);
     } else if (!directEnded && direct != null) {
       directEnded = true;
       EventLoopSink.Reception r = direct;
       try {
-        decoders.execute(() -> completeDirect(r));
+        decoders.execute(() -> answerThenEnd(ctx.channel(), completeDirect(r)));
       } catch (RejectedExecutionException e) {
         r.abort();
         session.fail(MigrationTransportException.internal(e));
+        ctx.close();
       }
     }
-    ctx.fireChannelInactive();
   }
 
-  /** Decoder thread: the peer closed cleanly; finish decoding, check and keep the result. */
-  private void completeDirect(EventLoopSink.Reception r) {
+  /** Decoder thread: the peer ended cleanly; finish decoding, check and keep the result. */
+  private VmStateException completeDirect(EventLoopSink.Reception r) {
     try {
       session.progress(r.bytes(), sections.get());
       r.complete();
       report(sections.get(), r.bytes());
-      session.succeed();
+      return null;
     } catch (IOException e) {
-      session.fail(MigrationTransportException.localIo("writing the received stream", e));
+      return MigrationTransportException.localIo("writing the received stream", e);
     } catch (VmStateException e) {
-      session.fail(e);
+      return e;
     } catch (RuntimeException e) {
-      session.fail(MigrationTransportException.internal(e));
+      return MigrationTransportException.internal(e);
     }
   }
 
@@ -216,6 +256,9 @@ final class RawReceiveHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (directEnded && pipe == null) {
+      return; // finishing on the decoder thread: the stream is complete, its verdict is coming
+    }
     end(ctx, cause);
   }
 }

@@ -135,7 +135,7 @@ abstract class SessionHandler extends ChannelDuplexHandler {
       return;
     }
     ended = true;
-    session.succeed();
+    session.succeed(outcome());
     if (last != null) {
       ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     } else {
@@ -192,6 +192,9 @@ abstract class SessionHandler extends ChannelDuplexHandler {
               ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
             });
   }
+
+  /** What this end's success means: applied at a source, received at a destination. */
+  abstract MigrationResult.Outcome outcome();
 
   /** Hook for subclasses to drop staged state; called once, before the result fails. */
   void onFailed(VmStateException e) {}

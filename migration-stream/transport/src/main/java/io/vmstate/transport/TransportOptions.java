@@ -19,7 +19,11 @@ public final class TransportOptions {
   private final int maxFrameLength;
   private final Duration idleTimeout;
   private final long maxStagedBytes;
+  private final long maxReceiverStagedBytes;
   private final int receiveBuffer;
+  private final long minBytesPerSecond;
+  private final Duration floorWindow;
+  private final Duration deadline;
   private final WriteBufferWaterMark waterMark;
   private final SslContext ssl;
   private final ProgressListener progress;
@@ -28,7 +32,11 @@ public final class TransportOptions {
     this.maxFrameLength = b.maxFrameLength;
     this.idleTimeout = b.idleTimeout;
     this.maxStagedBytes = b.maxStagedBytes;
+    this.maxReceiverStagedBytes = b.maxReceiverStagedBytes;
     this.receiveBuffer = b.receiveBuffer;
+    this.minBytesPerSecond = b.minBytesPerSecond;
+    this.floorWindow = b.floorWindow;
+    this.deadline = b.deadline;
     this.waterMark = b.waterMark;
     this.ssl = b.ssl;
     this.progress = b.progress;
@@ -47,7 +55,11 @@ public final class TransportOptions {
     b.maxFrameLength = maxFrameLength;
     b.idleTimeout = idleTimeout;
     b.maxStagedBytes = maxStagedBytes;
+    b.maxReceiverStagedBytes = maxReceiverStagedBytes;
     b.receiveBuffer = receiveBuffer;
+    b.minBytesPerSecond = minBytesPerSecond;
+    b.floorWindow = floorWindow;
+    b.deadline = deadline;
     b.waterMark = waterMark;
     b.ssl = ssl;
     b.progress = progress;
@@ -64,9 +76,37 @@ public final class TransportOptions {
     return idleTimeout;
   }
 
-  /** Most section bytes a framed destination stages for one migration. */
+  /**
+   * The progress floor: a migration that moves fewer bytes than this per second, on average over a
+   * {@link #floorWindow()}, fails as too slow (a trickling peer resets the idle timer with every
+   * byte). Default 1024.
+   */
+  public long minBytesPerSecond() {
+    return minBytesPerSecond;
+  }
+
+  /** The window over which {@link #minBytesPerSecond()} is checked. Default 30 s. */
+  public Duration floorWindow() {
+    return floorWindow;
+  }
+
+  /** The longest a migration may run from its connection to its end. Default 24 h. */
+  public Duration deadline() {
+    return deadline;
+  }
+
+  /** Most section bytes a framed destination stages for one migration. Default 1 GiB. */
   public long maxStagedBytes() {
     return maxStagedBytes;
+  }
+
+  /**
+   * Most section bytes a framed destination stages for all its migrations at once. A session that
+   * would pass it fails with {@code LIMIT_EXCEEDED}; while less than one frame of it is free, new
+   * sessions are refused at their Hello. Default 2 GiB.
+   */
+  public long maxReceiverStagedBytes() {
+    return maxReceiverStagedBytes;
   }
 
   /** Most bytes a raw destination buffers ahead of its decoder before it stops reading. */
@@ -93,7 +133,11 @@ public final class TransportOptions {
     private int maxFrameLength = DEFAULT_MAX_FRAME;
     private Duration idleTimeout = Duration.ofSeconds(30);
     private long maxStagedBytes = 1L << 30;
+    private long maxReceiverStagedBytes = 2L << 30;
     private int receiveBuffer = 4 << 20;
+    private long minBytesPerSecond = 1024;
+    private Duration floorWindow = Duration.ofSeconds(30);
+    private Duration deadline = Duration.ofHours(24);
     private WriteBufferWaterMark waterMark = new WriteBufferWaterMark(1 << 20, 4 << 20);
     private SslContext ssl;
     private ProgressListener progress = ProgressListener.NONE;
@@ -115,9 +159,31 @@ public final class TransportOptions {
       return this;
     }
 
+    /** The progress floor: at least {@code bytesPerSecond} on average over every {@code window}. */
+    public Builder progressFloor(long bytesPerSecond, Duration window) {
+      checkArgument(bytesPerSecond >= 0, "bytesPerSecond: %s (expected: >= 0)", bytesPerSecond);
+      checkArgument(
+          window.toMillis() >= 10, "progress floor window: %s (expected: >= 10 ms)", window);
+      this.minBytesPerSecond = bytesPerSecond;
+      this.floorWindow = window;
+      return this;
+    }
+
+    public Builder deadline(Duration d) {
+      checkArgument(!d.isNegative() && !d.isZero(), "deadline: %s (expected: > 0)", d);
+      this.deadline = d;
+      return this;
+    }
+
     public Builder maxStagedBytes(long bytes) {
       checkArgument(bytes > 0, "maxStagedBytes: %s (expected: > 0)", bytes);
       this.maxStagedBytes = bytes;
+      return this;
+    }
+
+    public Builder maxReceiverStagedBytes(long bytes) {
+      checkArgument(bytes > 0, "maxReceiverStagedBytes: %s (expected: > 0)", bytes);
+      this.maxReceiverStagedBytes = bytes;
       return this;
     }
 

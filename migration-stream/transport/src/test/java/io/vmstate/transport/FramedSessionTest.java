@@ -13,7 +13,11 @@ import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateException;
 import io.vmstate.transport.MigrationTransportException.Kind;
 import io.vmstate.transport.TestSections.RecordingTarget;
+import io.vmstate.transport.proto.DeviceSchema;
+import io.vmstate.transport.proto.Envelope;
 import io.vmstate.transport.proto.ErrorReason;
+import io.vmstate.transport.proto.Hello;
+import io.vmstate.transport.proto.SectionFrame;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -405,5 +409,100 @@ class FramedSessionTest {
       matched.add(found);
     }
     assertEquals(64, matched.stream().distinct().count());
+  }
+
+  /**
+   * The receiver-wide staging budget: while one session holds most of it (a hand-written source has
+   * sent its sections but not Complete), a new session is refused at its Hello with LIMIT_EXCEEDED;
+   * once that source is gone its bytes are released; a session that would pass the budget alone
+   * fails with LIMIT_EXCEEDED and nothing applied; and the next session succeeds.
+   */
+  @Test
+  void theReceiverStagingBudgetRefusesNewSessionsWhenExhausted() throws Exception {
+    TransportOptions o =
+        TransportOptions.builder()
+            .maxFrameLength(64 * 1024)
+            .maxReceiverStagedBytes(256 * 1024)
+            .build();
+    List<DeviceInfo> devices = TestSections.devices(4);
+    List<SectionData> big = TestSections.sections(devices, 3, 50_000); // 200..250 KB
+    List<SectionData> small = TestSections.sections(devices, 4, 4_000);
+    RecordingTarget first = new RecordingTarget(devices);
+    RecordingTarget other = new RecordingTarget(devices);
+    MigrationDestination dest = track(MigrationDestination.create(o));
+    SocketAddress at1 = dest.listenFramed(new InetSocketAddress("127.0.0.1", 0), s -> first);
+    SocketAddress at2 = listen(dest, "budget-second", other, new AtomicReference<>());
+    MigrationSource src = track(MigrationSource.create(o));
+    long held = big.stream().mapToLong(x -> x.data().size()).sum();
+    try (java.net.Socket peer = new java.net.Socket()) {
+      peer.connect(at1);
+      var out = new java.io.DataOutputStream(peer.getOutputStream());
+      var in = new java.io.DataInputStream(peer.getInputStream());
+      Hello.Builder hello = Hello.newBuilder().setProtocolVersion(1);
+      for (DeviceInfo d : devices) {
+        hello.addDevices(
+            DeviceSchema.newBuilder()
+                .setIdstr(d.idstr())
+                .setInstanceId((int) d.instanceId())
+                .setVersion(d.version())
+                .setMinimumVersion(d.minimumVersion()));
+      }
+      writeFrame(out, Envelope.newBuilder().setHello(hello).build());
+      assertTrue(readFrame(in).getVerdict().getAccepted());
+      for (SectionData d : big) {
+        writeFrame(
+            out,
+            Envelope.newBuilder()
+                .setSection(
+                    SectionFrame.newBuilder()
+                        .setSectionId(d.sectionId())
+                        .setIdstr(d.ref().idstr())
+                        .setInstanceId((int) d.ref().instanceId())
+                        .setVersion(d.ref().versionId())
+                        .setData(d.data())
+                        .setCrc32C(Crc.of(d.data()))
+                        .setLast(true))
+                .build());
+        assertTrue(readFrame(in).hasAck());
+      }
+      assertEquals(held, dest.stagedBytes());
+      MigrationTransportException busy =
+          transport(
+              failure(src.sendFramed(at2, SectionSource.of(devices, small))), Kind.REMOTE_ERROR);
+      assertEquals(ErrorReason.LIMIT_EXCEEDED, busy.remoteReason());
+      assertTrue(busy.getMessage().contains("this receiver is busy"), busy.getMessage());
+      assertEquals(0, other.applyCalls.get());
+    }
+    long until = System.nanoTime() + WAIT.toNanos();
+    while (dest.stagedBytes() > 0 && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, dest.stagedBytes(), "released when the holding source went away");
+    assertEquals(0, first.applyCalls.get());
+
+    // alone, a session larger than the receiver's budget fails, nothing applied, all released
+    List<SectionData> huge = TestSections.sections(devices, 5, 70_000);
+    MigrationTransportException over =
+        transport(failure(src.sendFramed(at2, SectionSource.of(devices, huge))), Kind.REMOTE_ERROR);
+    assertEquals(ErrorReason.LIMIT_EXCEEDED, over.remoteReason());
+    assertTrue(over.getMessage().contains("all sessions of this receiver"), over.getMessage());
+    assertEquals(0, other.applyCalls.get());
+
+    src.sendFramed(at2, SectionSource.of(devices, small)).await(WAIT);
+    assertEquals(1, other.applyCalls.get());
+    assertEquals(0, dest.stagedBytes());
+  }
+
+  private static Envelope readFrame(java.io.DataInputStream in) throws Exception {
+    byte[] body = new byte[in.readInt()];
+    in.readFully(body);
+    return Envelope.parseFrom(body);
+  }
+
+  private static void writeFrame(java.io.DataOutputStream out, Envelope e) throws Exception {
+    byte[] body = e.toByteArray();
+    out.writeInt(body.length);
+    out.write(body);
+    out.flush();
   }
 }

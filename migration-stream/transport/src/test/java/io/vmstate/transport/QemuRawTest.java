@@ -4,6 +4,7 @@ import static io.vmstate.transport.FramedSessionTest.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmstate.api.VmStateException;
 import io.vmstate.testkit.QemuMachine;
 import io.vmstate.testkit.QemuSupport;
 import java.net.InetSocketAddress;
@@ -88,5 +89,61 @@ class QemuRawTest {
       target.awaitIncomingCompleted(Duration.ofSeconds(60));
       assertState(target);
     }
+  }
+
+  /**
+   * With OPEN_RETURN_PATH inserted after the configuration section, QEMU 7.2 reports its load on
+   * the return path (SHUT 0, checked on the wire beside a QEMU source: PONG 1, then SHUT 0): the
+   * outcome is LOADED, and a stream whose device section QEMU refuses fails the send.
+   */
+  @Test
+  void theReturnPathCarriesQemusVerdict() throws Exception {
+    Path file = dir.resolve("saved.qemu");
+    try (QemuMachine vm = QemuMachine.builder().start()) {
+      setState(vm);
+      vm.migrateToFile(file);
+    }
+    int port = QemuMachine.freePort();
+    try (QemuMachine target = QemuMachine.builder().incomingDefer().start();
+        MigrationSource src = MigrationSource.create(TransportOptions.defaults())) {
+      target.hmp().command("migrate_incoming tcp:127.0.0.1:" + port);
+      MigrationResult r =
+          src.sendFileOpeningReturnPath(new InetSocketAddress("127.0.0.1", port), file).await(WAIT);
+      assertEquals(MigrationResult.Outcome.LOADED, r.outcome());
+      assertEquals(Files.size(file) + 5, r.bytes());
+      target.awaitIncomingCompleted(Duration.ofSeconds(60));
+      assertState(target);
+    }
+    // an unknown section: QEMU refuses the stream and exits without SHUT
+    byte[] bad = Files.readAllBytes(file);
+    int at = indexOf(bad, "arm_gicv3".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    bad[at] = 'X';
+    Path badFile = dir.resolve("bad.qemu");
+    Files.write(badFile, bad);
+    int port2 = QemuMachine.freePort();
+    try (QemuMachine target = QemuMachine.builder().incomingDefer().start();
+        MigrationSource src = MigrationSource.create(TransportOptions.defaults())) {
+      target.hmp().command("migrate_incoming tcp:127.0.0.1:" + port2);
+      VmStateException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              VmStateException.class,
+              () ->
+                  src.sendFileOpeningReturnPath(new InetSocketAddress("127.0.0.1", port2), badFile)
+                      .await(WAIT));
+      assertTrue(e instanceof MigrationTransportException, e.toString());
+    }
+  }
+
+  private static int indexOf(byte[] a, byte[] b) {
+    outer:
+    for (int i = 0; i + b.length <= a.length; i++) {
+      for (int j = 0; j < b.length; j++) {
+        if (a[i + j] != b[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("not found");
   }
 }

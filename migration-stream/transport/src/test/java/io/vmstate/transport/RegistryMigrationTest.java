@@ -304,7 +304,14 @@ class RegistryMigrationTest {
                 });
     // Cut inside the ITS section, after the whole GIC section.
     int cut = stream.length - 200;
-    source().sendRaw(at, out -> out.write(stream, 0, cut)).await(WAIT);
+    // The destination reads it all, fails at the end and says so the way QEMU's return path does:
+    // the sender fails too instead of reporting a migration nobody loaded.
+    MigrationSession sent = source().sendRaw(at, out -> out.write(stream, 0, cut));
+    MigrationTransportException e =
+        assertInstanceOf(
+            MigrationTransportException.class,
+            assertThrows(VmStateException.class, () -> sent.await(WAIT)));
+    assertEquals(io.vmstate.transport.proto.ErrorReason.APPLY_FAILED, e.remoteReason());
     MigrationSession d = sessions.poll(10, TimeUnit.SECONDS);
     assertInstanceOf(
         VmStateDecodeException.class, assertThrows(VmStateException.class, () -> d.await(WAIT)));

@@ -16,18 +16,51 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Peers that stop moving: each end times out with a typed error and tells the other why. */
+/**
+ * Peers that stop moving or trickle: each end times out with a typed error and tells the other why;
+ * the progress floor cuts a peer that keeps the idle timer alive one byte at a time, and the
+ * deadline one that is merely slow.
+ */
 @ExtendWith(LeakWatch.class)
 class StalledPeerTest {
   private static final TransportOptions FAST =
       TransportOptions.builder().idleTimeout(Duration.ofMillis(300)).build();
+
+  /** Idle timeout far away; floor 1000 bytes/s over 400 ms. */
+  private static final TransportOptions FLOOR =
+      TransportOptions.builder()
+          .idleTimeout(Duration.ofSeconds(30))
+          .progressFloor(1000, Duration.ofMillis(400))
+          .build();
+
+  @TempDir Path dir;
+
+  /** Writes {@code data} one byte every {@code gapMillis} until the socket fails or it is done. */
+  private static long trickle(Socket peer, byte[] data, long gapMillis) {
+    long sent = 0;
+    try {
+      var out = peer.getOutputStream();
+      for (byte b : data) {
+        out.write(b);
+        out.flush();
+        sent++;
+        Thread.sleep(gapMillis);
+      }
+    } catch (Exception e) {
+      // the destination cut us
+    }
+    return sent;
+  }
 
   @AfterEach
   void noThreads() throws InterruptedException {
@@ -92,5 +125,86 @@ class StalledPeerTest {
       }
     }
     assertEquals(0, target.applyCalls.get());
+  }
+
+  @Test
+  void theProgressFloorCutsARawPeerTricklingOneBytePerInterval() throws Exception {
+    Path out = dir.resolve("trickled.qemu");
+    AtomicReference<MigrationSession> incoming = new AtomicReference<>();
+    try (MigrationDestination dest = MigrationDestination.create(FLOOR)) {
+      SocketAddress at =
+          dest.listenRaw(
+              new InetSocketAddress("127.0.0.1", 0),
+              s -> {
+                incoming.set(s);
+                return QemuStreamSink.toFile(out);
+              });
+      long t0 = System.nanoTime();
+      long sent;
+      try (Socket peer = new Socket()) {
+        peer.connect(at);
+        // 20 bytes/s: every byte resets the 30 s idle timer, only the floor can cut it
+        sent = trickle(peer, RamStreams.withRam(RamStreams.programmed().registry()), 50);
+      }
+      MigrationTransportException e = transport(failure(incoming.get()), Kind.TIMED_OUT);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(e.getMessage().startsWith("too slow"), e.getMessage());
+      assertTrue(ms < 5000, "cut after " + ms + " ms, " + sent + " bytes");
+    }
+    assertTrue(!Files.exists(out) && !Files.exists(dir.resolve("trickled.qemu.partial")));
+  }
+
+  @Test
+  void theProgressFloorCutsAFramedSourceTricklingItsHelloAndSaysSo() throws Exception {
+    RecordingTarget target = new RecordingTarget(TestSections.devices(1));
+    AtomicReference<MigrationSession> incoming = new AtomicReference<>();
+    try (MigrationDestination dest = MigrationDestination.create(FLOOR)) {
+      SocketAddress at =
+          dest.listenFramed(
+              new InetSocketAddress("127.0.0.1", 0),
+              s -> {
+                incoming.set(s);
+                return target;
+              });
+      try (Socket peer = new Socket()) {
+        peer.connect(at);
+        Thread reader =
+            new Thread(() -> trickle(peer, new byte[] {0, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8}, 100));
+        reader.start();
+        Envelope err = readFrame(new DataInputStream(peer.getInputStream()));
+        reader.join();
+        assertEquals(ErrorReason.TIMED_OUT, err.getError().getReason());
+        MigrationTransportException e = transport(failure(incoming.get()), Kind.TIMED_OUT);
+        assertTrue(e.getMessage().startsWith("too slow"), e.getMessage());
+      }
+    }
+    assertEquals(0, target.applyCalls.get());
+  }
+
+  @Test
+  void theDeadlineCutsAPeerAboveTheFloor() throws Exception {
+    TransportOptions o =
+        TransportOptions.builder()
+            .progressFloor(0, Duration.ofSeconds(1))
+            .deadline(Duration.ofMillis(700))
+            .build();
+    Path out = dir.resolve("late.qemu");
+    AtomicReference<MigrationSession> incoming = new AtomicReference<>();
+    try (MigrationDestination dest = MigrationDestination.create(o)) {
+      SocketAddress at =
+          dest.listenRaw(
+              new InetSocketAddress("127.0.0.1", 0),
+              s -> {
+                incoming.set(s);
+                return QemuStreamSink.toFile(out);
+              });
+      try (Socket peer = new Socket()) {
+        peer.connect(at);
+        trickle(peer, RamStreams.withRam(RamStreams.programmed().registry()), 5);
+      }
+      MigrationTransportException e = transport(failure(incoming.get()), Kind.TIMED_OUT);
+      assertTrue(e.getMessage().startsWith("deadline exceeded"), e.getMessage());
+    }
+    assertTrue(!Files.exists(out) && !Files.exists(dir.resolve("late.qemu.partial")));
   }
 }

@@ -33,6 +33,8 @@ import picocli.CommandLine.Spec;
       "--framed: a verified session from 'vmstate send --framed'; FILE becomes a device-state"
           + " stream (header, device sections, EOF), written only when every section arrived with"
           + " a good CRC32C.",
+      "Raw: a sender that half-closes after its last byte ('vmstate send') gets the verdict as"
+          + " QEMU's return path gives it (SHUT, status 0 when FILE was kept, 1 when not).",
       "Prints the bound address on stderr and a JSON summary on stdout; exit 0 ok, 1 failed"
           + " migration or bad data, 2 usage."
     })
@@ -45,6 +47,24 @@ public final class ReceiveCommand implements Callable<Integer> {
 
   @Mixin TransportCli.SessionOptions session;
 
+  @Option(
+      names = "--max-session-staged",
+      paramLabel = "BYTES",
+      defaultValue = "1073741824",
+      description =
+          "--framed: most section bytes one session may stage before it is applied (default:"
+              + " ${DEFAULT-VALUE})")
+  long maxSessionStaged;
+
+  @Option(
+      names = "--max-staged",
+      paramLabel = "BYTES",
+      defaultValue = "2147483648",
+      description =
+          "--framed: most section bytes all sessions of this receiver stage at once; new sessions"
+              + " are refused (LIMIT_EXCEEDED) while it is exhausted (default: ${DEFAULT-VALUE})")
+  long maxStaged;
+
   @ArgGroup(exclusive = false)
   TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
 
@@ -54,7 +74,16 @@ public final class ReceiveCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     InetSocketAddress at = TransportCli.address(listen, spec.commandLine());
     PrintWriter err = spec.commandLine().getErr();
-    TransportOptions options = session.options(true, tls, spec.commandLine(), err);
+    if (maxSessionStaged < 1 || maxStaged < 1) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--max-session-staged and --max-staged must be >= 1");
+    }
+    TransportOptions options =
+        session
+            .builder(true, tls, spec.commandLine(), err)
+            .maxStagedBytes(maxSessionStaged)
+            .maxReceiverStagedBytes(maxStaged)
+            .build();
     CompletableFuture<MigrationSession> first = new CompletableFuture<>();
     try (MigrationDestination dest = MigrationDestination.create(options)) {
       SocketAddress bound =
@@ -75,10 +104,12 @@ public final class ReceiveCommand implements Callable<Integer> {
       err.flush();
       MigrationSession s = first.get();
       MigrationResult r = s.await(Duration.ofDays(365));
+      TransportCli.finalProgress(err, s, r);
       spec.commandLine()
           .getOut()
           .printf(
-              "{\"out\": \"%s\", \"from\": \"%s\", \"mode\": \"%s\", \"ok\": true, \"bytes\": %d,"
+              "{\"out\": \"%s\", \"from\": \"%s\", \"mode\": \"%s\", \"ok\": true, \"outcome\": \"received\","
+                  + " \"bytes\": %d,"
                   + " \"sections\": %d, \"millis\": %d}%n",
               TransportCli.json(out.toString()),
               TransportCli.json(String.valueOf(s.remoteAddress())),

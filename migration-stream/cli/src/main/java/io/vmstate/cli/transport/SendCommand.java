@@ -30,7 +30,14 @@ import picocli.CommandLine.Spec;
       "--framed: a verified session with 'vmstate receive --framed': the file's device sections"
           + " are announced, checked by the destination before any state moves, sent with"
           + " CRC32C and applied only when all arrived.",
-      "Prints a JSON summary on stdout; exit 0 ok, 1 failed migration or bad data, 2 usage."
+      "Raw migration has no acknowledgement: after the last byte the sender half-closes and"
+          + " waits for the receiver. The summary's \"outcome\" says what is known: \"loaded\""
+          + " (the receiver said so on QEMU's return path: 'vmstate receive', or QEMU with the"
+          + " return-path capability), \"delivered\" (it read everything and closed, no verdict),"
+          + " \"sent\" (handed to the connection, nothing more known), \"applied\" (framed)."
+          + " A receiver that reports a failed load, or resets the connection, fails the send.",
+      "Prints a JSON summary on stdout; exit 0 no failure seen (see \"outcome\"), 1 failed"
+          + " migration or bad data, 2 usage."
     })
 public final class SendCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE")
@@ -40,6 +47,15 @@ public final class SendCommand implements Callable<Integer> {
   String to;
 
   @Mixin TransportCli.SessionOptions session;
+
+  @Option(
+      names = "--return-path",
+      description =
+          "raw: insert QEMU's OPEN_RETURN_PATH command after FILE's configuration section (as"
+              + " QEMU's source does with the return-path capability; the only change to the"
+              + " stream, 5 bytes) so that a QEMU destination reports its load: outcome"
+              + " \"loaded\", or exit 1 when it closes without reporting one")
+  boolean returnPath;
 
   @ArgGroup(exclusive = false)
   TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
@@ -55,24 +71,44 @@ public final class SendCommand implements Callable<Integer> {
     TransportOptions options =
         session.options(false, tls, spec.commandLine(), spec.commandLine().getErr());
     try (MigrationSource source = MigrationSource.create(options)) {
+      if (returnPath && session.framed) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--return-path is for raw sends (framed sessions confirm anyway)");
+      }
       MigrationSession s =
           session.framed
               ? source.sendFramed(at, StreamFileSections.open(file))
-              : source.sendFile(at, file);
+              : returnPath ? source.sendFileOpeningReturnPath(at, file) : source.sendFile(at, file);
       MigrationResult r = s.await(Duration.ofDays(365));
+      TransportCli.finalProgress(spec.commandLine().getErr(), s, r);
       spec.commandLine()
           .getOut()
           .printf(
-              "{\"file\": \"%s\", \"to\": \"%s\", \"mode\": \"%s\", \"ok\": true, \"bytes\": %d,"
-                  + " \"sections\": %d, \"millis\": %d}%n",
+              "{\"file\": \"%s\", \"to\": \"%s\", \"mode\": \"%s\", \"outcome\": \"%s\","
+                  + " \"known\": \"%s\", \"bytes\": %d, \"sections\": %d, \"millis\": %d}%n",
               TransportCli.json(file.toString()),
               TransportCli.json(to),
               session.framed ? "framed" : "raw",
+              r.outcome().name().toLowerCase(java.util.Locale.ROOT),
+              known(r.outcome()),
               r.bytes(),
               r.sections(),
               r.elapsed().toMillis());
       spec.commandLine().getOut().flush();
     }
     return 0;
+  }
+
+  /** What the outcome means, for the summary. */
+  static String known(MigrationResult.Outcome o) {
+    return switch (o) {
+      case APPLIED -> "the destination verified and applied every section";
+      case LOADED -> "the receiver reported on the return path that it loaded the stream";
+      case DELIVERED ->
+          "the receiver read the whole stream and closed without a verdict; whether it loaded"
+              + " is not known";
+      case SENT -> "every byte was handed to the connection; nothing more is known";
+      case RECEIVED -> "received and verified";
+    };
   }
 }

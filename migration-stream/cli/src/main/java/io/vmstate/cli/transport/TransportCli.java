@@ -32,15 +32,53 @@ final class TransportCli {
         description = "fail when nothing moves for this long (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
+    @Option(
+        names = "--min-rate",
+        paramLabel = "BYTES",
+        defaultValue = "1024",
+        description =
+            "progress floor: fail when fewer bytes than this per second move, on average over"
+                + " --rate-window (a peer trickling bytes resets --timeout; default:"
+                + " ${DEFAULT-VALUE}; 0 turns the floor off)")
+    long minRate;
+
+    @Option(
+        names = "--rate-window",
+        paramLabel = "SECONDS",
+        defaultValue = "30",
+        description = "the window --min-rate is averaged over (default: ${DEFAULT-VALUE})")
+    int rateWindowSeconds;
+
+    @Option(
+        names = "--deadline",
+        paramLabel = "SECONDS",
+        defaultValue = "86400",
+        description =
+            "fail a migration still running this long after it connected (default:"
+                + " ${DEFAULT-VALUE})")
+    long deadlineSeconds;
+
     /** Transport options for a server ({@code receive}) or a client ({@code send}). */
     io.vmstate.transport.TransportOptions options(
         boolean server, TlsOptions tls, CommandLine cl, PrintWriter progress)
         throws IOException, GeneralSecurityException {
+      return builder(server, tls, cl, progress).build();
+    }
+
+    /** The options of {@link #options}, to add to. */
+    io.vmstate.transport.TransportOptions.Builder builder(
+        boolean server, TlsOptions tls, CommandLine cl, PrintWriter progress)
+        throws IOException, GeneralSecurityException {
+      if (minRate < 0 || rateWindowSeconds < 1 || deadlineSeconds < 1) {
+        throw new CommandLine.ParameterException(
+            cl, "--min-rate must be >= 0, --rate-window and --deadline >= 1");
+      }
       return io.vmstate.transport.TransportOptions.builder()
           .idleTimeout(java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds)))
+          .progressFloor(minRate, java.time.Duration.ofSeconds(rateWindowSeconds))
+          .deadline(java.time.Duration.ofSeconds(deadlineSeconds))
           .ssl(tls.context(server, cl))
-          .progress(progressTo(progress))
-          .build();
+          .progress(progressTo(progress));
     }
   }
 
@@ -118,6 +156,16 @@ final class TransportCli {
         err.flush();
       }
     };
+  }
+
+  /**
+   * The last progress line, with the figures of the summary: the throttled lines may have missed
+   * the end (a receiver decodes most device sections only once the stream ended).
+   */
+  static void finalProgress(
+      PrintWriter err, MigrationSession s, io.vmstate.transport.MigrationResult r) {
+    err.printf("vmstate: %s: %d bytes, %d sections, done%n", s, r.bytes(), r.sections());
+    err.flush();
   }
 
   static String json(String s) {

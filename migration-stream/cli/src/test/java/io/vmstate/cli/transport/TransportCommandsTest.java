@@ -2,6 +2,7 @@ package io.vmstate.cli.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmstate.codec.WireInput;
@@ -62,10 +63,11 @@ class TransportCommandsTest {
     return new Run(rc, out.toString(), err.toString());
   }
 
-  private Run sendThroughReceive(Path out, boolean framed) throws Exception {
+  private Run sendThroughReceive(Path out, boolean framed, String... sendOptions) throws Exception {
     String at = "127.0.0.1:" + QemuMachine.freePort();
     List<String> recv = new ArrayList<>(List.of("--listen", at, "--out", out.toString()));
     List<String> send = new ArrayList<>(List.of(sample.toString(), "--to", at));
+    send.addAll(List.of(sendOptions));
     if (framed) {
       recv.add("--framed");
       send.add("--framed");
@@ -84,6 +86,18 @@ class TransportCommandsTest {
     Run received = receiver.get(30, TimeUnit.SECONDS);
     assertEquals(0, received.rc(), received.err());
     assertTrue(received.out().contains("\"ok\": true"), received.out());
+    // the last progress line counts what the summary counts
+    for (Run r : List.of(sent, received)) {
+      java.util.regex.Matcher summary =
+          java.util.regex.Pattern.compile("\"bytes\": (\\d+), \"sections\": (\\d+)")
+              .matcher(r.out());
+      assertTrue(summary.find(), r.out());
+      assertTrue(
+          r.err()
+              .contains(
+                  ": " + summary.group(1) + " bytes, " + summary.group(2) + " sections, done"),
+          r.err() + r.out());
+    }
     return sent;
   }
 
@@ -92,7 +106,77 @@ class TransportCommandsTest {
     Path out = dir.resolve("raw.qemu");
     Run sent = sendThroughReceive(out, false);
     assertTrue(sent.out().contains("\"mode\": \"raw\""), sent.out());
+    // the receiver's verdict, read the way QEMU's return path carries it
+    assertTrue(sent.out().contains("\"outcome\": \"loaded\""), sent.out());
+    assertFalse(sent.out().contains("\"ok\""), sent.out());
     assertArrayEquals(Files.readAllBytes(sample), Files.readAllBytes(out));
+  }
+
+  /** --return-path: the 5-byte command after the configuration, the rest byte for byte. */
+  @Test
+  void rawSendWithTheReturnPathCommand() throws Exception {
+    Path out = dir.resolve("rp.qemu");
+    Run sent = sendThroughReceive(out, false, "--return-path");
+    assertTrue(sent.out().contains("\"outcome\": \"loaded\""), sent.out());
+    byte[] in = Files.readAllBytes(sample);
+    byte[] got = Files.readAllBytes(out);
+    assertEquals(in.length + 5, got.length);
+    int at = 0;
+    while (in[at] == got[at]) {
+      at++;
+    }
+    assertArrayEquals(new byte[] {8, 0, 1, 0, 0}, java.util.Arrays.copyOfRange(got, at, at + 5));
+    assertArrayEquals(
+        java.util.Arrays.copyOfRange(in, at, in.length),
+        java.util.Arrays.copyOfRange(got, at + 5, got.length));
+  }
+
+  /**
+   * A stream cut inside its vmdesc: the receiver reads all of it, fails at the end and says so on
+   * the return path; the sender fails too (exit 1) instead of reporting success.
+   */
+  @Test
+  void rawSendReportsTheReceiversFailedLoad() throws Exception {
+    byte[] all = Files.readAllBytes(sample);
+    Path cut = dir.resolve("cut.qemu");
+    Files.write(cut, java.util.Arrays.copyOf(all, all.length - 100));
+    Path out = dir.resolve("never.qemu");
+    String at = "127.0.0.1:" + QemuMachine.freePort();
+    Future<Run> receiver =
+        pool.submit(() -> run(new ReceiveCommand(), "--listen", at, "--out", out.toString()));
+    Run sent = null;
+    for (int attempt = 0; attempt < 100; attempt++) {
+      sent = run(new SendCommand(), cut.toString(), "--to", at);
+      if (!sent.err().contains("Connection refused")) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertEquals(1, sent.rc(), sent.out() + sent.err());
+    assertTrue(sent.err().contains("loading the stream failed"), sent.err());
+    Run received = receiver.get(30, TimeUnit.SECONDS);
+    assertEquals(1, received.rc(), received.err());
+    assertFalse(Files.exists(out));
+  }
+
+  /** A receiver that reads everything and closes without a verdict: "delivered", never "loaded". */
+  @Test
+  void rawSendToASilentReaderSaysDeliveredOnly() throws Exception {
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0)) {
+      Future<Long> reader =
+          pool.submit(
+              () -> {
+                try (java.net.Socket s = server.accept()) {
+                  return s.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                }
+              });
+      Run sent =
+          run(new SendCommand(), sample.toString(), "--to", "127.0.0.1:" + server.getLocalPort());
+      assertEquals(0, sent.rc(), sent.err());
+      assertEquals(Files.size(sample), reader.get(30, TimeUnit.SECONDS));
+      assertTrue(sent.out().contains("\"outcome\": \"delivered\""), sent.out());
+      assertTrue(sent.out().contains("whether it loaded is not known"), sent.out());
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.vmstate.stream.vmdesc;
 
 import io.vmstate.api.VmStateDecodeException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ public final class Vmdesc {
 
   private final Map<String, Object> root;
   private final byte[] json;
-  private final Map<String, Map<String, Object>> byKey = new HashMap<>();
+  private final Map<String, List<Map<String, Object>>> byKey = new HashMap<>();
 
   private Vmdesc(Map<String, Object> root, byte[] json) {
     this.root = root;
@@ -26,7 +27,11 @@ public final class Vmdesc {
     for (Object d : devices()) {
       @SuppressWarnings("unchecked")
       Map<String, Object> dev = (Map<String, Object>) d;
-      byKey.put(key(String.valueOf(dev.get("name")), toLong(dev.get("instance_id"))), dev);
+      byKey
+          .computeIfAbsent(
+              key(String.valueOf(dev.get("name")), toLong(dev.get("instance_id"))),
+              k -> new ArrayList<>(1))
+          .add(dev);
     }
   }
 
@@ -125,7 +130,31 @@ public final class Vmdesc {
 
   /** The entry for section {@code idstr} instance {@code instance}, or null (last one wins). */
   public Map<String, Object> device(String idstr, long instance) {
-    return byKey.get(key(idstr, instance));
+    List<Map<String, Object>> l = byKey.get(key(idstr, instance));
+    return l == null ? null : l.get(l.size() - 1);
+  }
+
+  /**
+   * The entry of the {@code occurrence}-th (from 0) section {@code idstr} instance {@code
+   * instance}, or null. QEMU can write one (idstr, instance) pair more than once (two {@code
+   * -netdev user} give two {@code slirp} sections, both instance 0) and describes them in stream
+   * order, so the n-th such section is described by the n-th such entry.
+   */
+  public Map<String, Object> device(String idstr, long instance, int occurrence) {
+    List<Map<String, Object>> l = byKey.get(key(idstr, instance));
+    return l == null || occurrence >= l.size() ? null : l.get(occurrence);
+  }
+
+  /**
+   * Whether {@code entry} describes a device saved the old way, by a handler without a VMSD (QEMU's
+   * {@code save_state}, e.g. {@code slirp}): it has no {@code vmsd_name} and no {@code version},
+   * only {@code size} and one {@code buffer} field {@code data} of that size (QEMU
+   * migration/savevm.c, vmstate_save).
+   */
+  public static boolean isOldStyle(Map<String, Object> entry) {
+    return !entry.containsKey("vmsd_name")
+        && !entry.containsKey("version")
+        && entry.containsKey("size");
   }
 
   @Override

@@ -38,6 +38,30 @@ public final class VmdescSchema {
     return build(entry, Function.identity(), true, null, Function.identity());
   }
 
+  /**
+   * The description of a section saved the old way ({@link Vmdesc#isOldStyle}): its one {@code
+   * data} buffer of {@code size} bytes, named after the section's idstr and taking the version its
+   * section header gives (QEMU hands that version to the old handler, the vmdesc records none).
+   */
+  public static VmStateDescription<StateRecord> describeOldStyle(
+      Map<String, Object> entry, int version) throws VmStateDecodeException {
+    String idstr = str(entry, "name", "?");
+    long size = Vmdesc.toLong(entry.get("size"));
+    List<Map<String, Object>> fields = list(entry, "fields", idstr);
+    if (fields.size() != 1
+        || !"data".equals(fields.get(0).get("name"))
+        || !"buffer".equals(fields.get(0).get("type"))
+        || Vmdesc.toLong(fields.get(0).get("size")) != size) {
+      throw bad(
+          idstr,
+          "has no vmsd_name and no version (a device saved without a VMSD) but its fields are"
+              + " not one 'data' buffer of its size "
+              + entry.get("size"));
+    }
+    size(idstr, fields.get(0));
+    return finish(entry, Function.identity(), true, null, Function.identity(), idstr, version);
+  }
+
   private static VmStateDescription<StateRecord> build(
       Map<String, Object> entry,
       Function<StateRecord, StateRecord> scope,
@@ -46,10 +70,22 @@ public final class VmdescSchema {
       Function<StateRecord, StateRecord> parentScope)
       throws VmStateDecodeException {
     String vmsdName = str(entry, "vmsd_name", "?");
-    int version = (int) Vmdesc.toLong(entry.get("version"));
-    if (version < 0) {
+    long version = Vmdesc.toLong(entry.get("version"));
+    if (version < 0 || version > Integer.MAX_VALUE) {
       throw bad(vmsdName, "has no version");
     }
+    return finish(entry, scope, top, subsectionName, parentScope, vmsdName, (int) version);
+  }
+
+  private static VmStateDescription<StateRecord> finish(
+      Map<String, Object> entry,
+      Function<StateRecord, StateRecord> scope,
+      boolean top,
+      String subsectionName,
+      Function<StateRecord, StateRecord> parentScope,
+      String vmsdName,
+      int version)
+      throws VmStateDecodeException {
     VmStateDescription.Builder<StateRecord> b =
         VmStateDescription.<StateRecord>named(vmsdName).version(version).minimumVersion(0);
     if (top) {
