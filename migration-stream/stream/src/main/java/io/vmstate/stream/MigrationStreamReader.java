@@ -406,6 +406,10 @@ public final class MigrationStreamReader {
     }
     long at = in.position();
     try {
+      VmStateDecodeException sub = strayedSubsection(s);
+      if (sub != null) {
+        throw sub;
+      }
       int marker = in.readU8();
       if (marker == StreamFormat.SUBSECTION) {
         readSubsectionHeader();
@@ -427,6 +431,28 @@ public final class MigrationStreamReader {
       throw e.atOffset(at).inSection(s.section());
     }
     return new StreamEvent.Footer(at, s, in.position());
+  }
+
+  /**
+   * Where the footer should be, a subsection record (0x05, u8 length, name) that the section's
+   * description did not take: QEMU fails here with its footer message, but the bytes show the
+   * cause, a subsection the description does not list (a corrupt name, or a newer source). Null
+   * when the next bytes are no such record.
+   */
+  private VmStateDecodeException strayedSubsection(StreamEvent.Section s)
+      throws VmStateDecodeException {
+    if (in.fill(2) < 2 || in.peekU8(0) != StreamFormat.SUBSECTION) {
+      return null;
+    }
+    int len = in.peekU8(1);
+    if (len == 0 || in.fill(2 + len) < 2 + len) {
+      return null;
+    }
+    StringBuilder name = new StringBuilder(len);
+    for (int i = 0; i < len; i++) {
+      name.append((char) in.peekU8(2 + i));
+    }
+    return VmStateDecodeException.unknownSubsection(name.toString(), s.section().idstr());
   }
 
   private StreamEvent.Section body() {
@@ -506,7 +532,12 @@ public final class MigrationStreamReader {
     Object layout = Vmdesc.layout(entry);
     VmStateDescription<StateRecord> d = schemaByLayout.get(layout);
     if (d == null) {
-      d = VmdescSchema.describe(entry);
+      try {
+        d = VmdescSchema.describe(entry);
+      } catch (VmStateDecodeException e) {
+        // the entry is what is wrong: point at the vmdesc, name the section it describes
+        throw e.atOffset(vmdesc.offset()).inSection(ref);
+      }
       schemaByLayout.put(layout, d);
     }
     return d;

@@ -19,11 +19,13 @@ public final class Vmdesc {
 
   private final Map<String, Object> root;
   private final byte[] json;
+  private final long offset;
   private final Map<String, List<Map<String, Object>>> byKey = new HashMap<>();
 
-  private Vmdesc(Map<String, Object> root, byte[] json) {
+  private Vmdesc(Map<String, Object> root, byte[] json, long offset) {
     this.root = root;
     this.json = json;
+    this.offset = offset;
     for (Object d : devices()) {
       @SuppressWarnings("unchecked")
       Map<String, Object> dev = (Map<String, Object>) d;
@@ -54,7 +56,7 @@ public final class Vmdesc {
             .atOffset(offset);
       }
     }
-    return new Vmdesc((Map<String, Object>) m, json);
+    return new Vmdesc((Map<String, Object>) m, json, offset);
   }
 
   private static String abbreviate(Object o) {
@@ -73,6 +75,11 @@ public final class Vmdesc {
   /** The parsed JSON document (ordered maps and lists). */
   public Map<String, Object> root() {
     return root;
+  }
+
+  /** The stream offset of the JSON text (what errors in an entry point at). */
+  public long offset() {
+    return offset;
   }
 
   /** The JSON bytes as they were in the stream. */

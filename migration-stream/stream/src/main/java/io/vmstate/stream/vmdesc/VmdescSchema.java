@@ -6,8 +6,10 @@ import io.vmstate.api.WireType;
 import io.vmstate.codec.Elements;
 import io.vmstate.codec.StateRecord;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -30,6 +32,15 @@ import java.util.function.Function;
  * so saving the records again writes the same vmdesc.
  */
 public final class VmdescSchema {
+  /**
+   * The bound on the bytes one field may claim (256 MiB): sizes and element counts are checked
+   * against it before they are multiplied or reach the description builder.
+   */
+  static final int MAX_FIELD_BYTES = 256 << 20;
+
+  /** Field names a description may repeat (as the builder allows: QEMU's unused and tmp). */
+  private static final Set<String> REPEATABLE = Set.of("unused", "tmp");
+
   private VmdescSchema() {}
 
   /** The description of a device or subsection entry. */
@@ -70,6 +81,9 @@ public final class VmdescSchema {
       Function<StateRecord, StateRecord> parentScope)
       throws VmStateDecodeException {
     String vmsdName = str(entry, "vmsd_name", "?");
+    if (vmsdName.isEmpty() || vmsdName.length() > 255) {
+      throw bad(vmsdName, "has a vmsd_name of " + vmsdName.length() + " characters (1..255)");
+    }
     long version = Vmdesc.toLong(entry.get("version"));
     if (version < 0 || version > Integer.MAX_VALUE) {
       throw bad(vmsdName, "has no version");
@@ -99,11 +113,16 @@ public final class VmdescSchema {
     }
     List<Map<String, Object>> fields = list(entry, "fields", vmsdName);
     List<VmdescMeta> metas = new ArrayList<>();
+    // The builder's checks are for programmers; hostile names are refused here first.
+    Set<String> names = new HashSet<>();
     for (int i = 0; i < fields.size(); ) {
       Map<String, Object> f = fields.get(i);
       String name = str(f, "name", null);
       if (name == null) {
         throw bad(vmsdName, "has a field without a name");
+      }
+      if (!REPEATABLE.contains(name) && !names.add(name)) {
+        throw bad(vmsdName, "lists field '" + name + "' twice");
       }
       if (f.containsKey("index")) {
         int n = 0;
@@ -130,10 +149,14 @@ public final class VmdescSchema {
     }
     Object subs = entry.get("subsections");
     if (subs != null) {
+      Set<String> subNames = new HashSet<>();
       for (Map<String, Object> s : list(entry, "subsections", vmsdName)) {
         String subName = str(s, "vmsd_name", null);
         if (subName == null || !subName.startsWith(vmsdName) || subName.equals(vmsdName)) {
           throw bad(vmsdName, "lists subsection '" + subName + "' not named after it");
+        }
+        if (!subNames.add(subName)) {
+          throw bad(vmsdName, "lists subsection '" + subName + "' twice");
         }
         Function<StateRecord, StateRecord> subScope = r -> scope.apply(r).subsection(subName);
         b.subsection(build(s, subScope, false, subName, scope));
@@ -164,6 +187,9 @@ public final class VmdescSchema {
       throws VmStateDecodeException {
     String type = str(f, "type", "unknown");
     int size = size(owner, f);
+    if ((long) n * size > MAX_FIELD_BYTES) {
+      throw bad(owner, "field '" + name + "' claims " + n + " x " + size + " bytes");
+    }
     WireType scalar = scalarType(type, size);
     if (type.equals("struct")) {
       VmStateDescription<StateRecord> child = structOf(owner, f);
@@ -205,6 +231,9 @@ public final class VmdescSchema {
     String type = str(f, "type", "unknown");
     int size = size(owner, f);
     WireType scalar = scalarType(type, size);
+    if ((long) n * size > MAX_FIELD_BYTES) {
+      throw bad(owner, "field '" + name + "' claims " + n + " x " + size + " bytes");
+    }
     String fieldName = name + "[" + k + "]";
     if (type.equals("struct")) {
       VmStateDescription<StateRecord> child = structOf(owner, f);
@@ -257,7 +286,7 @@ public final class VmdescSchema {
 
   private static int size(String owner, Map<String, Object> f) throws VmStateDecodeException {
     long s = Vmdesc.toLong(f.get("size"));
-    if (s < 0 || s > (256 << 20)) {
+    if (s < 0 || s >= MAX_FIELD_BYTES) { // below 2^28: size * 8 bits stays an int
       throw bad(owner, "field '" + f.get("name") + "' has size " + f.get("size"));
     }
     return (int) s;
