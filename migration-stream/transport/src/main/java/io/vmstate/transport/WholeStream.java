@@ -24,7 +24,8 @@ public final class WholeStream {
   private final long size;
   private final List<DeviceInfo> devices;
 
-  private WholeStream(Path file, long size, List<DeviceInfo> devices) {
+  /** Unverified: tests use it to send a stream the source would refuse. */
+  WholeStream(Path file, long size, List<DeviceInfo> devices) {
     this.file = file;
     this.size = size;
     this.devices = List.copyOf(devices);
