@@ -89,7 +89,7 @@ public final class MigrationSource implements AutoCloseable {
    * failure (a receiver that closes without {@code SHUT} did not load it). Those 5 bytes are the
    * only change to the stream.
    *
-   * @throws VmStateException when the file's header or configuration does not decode
+   * @throws io.vmstate.api.VmStateException when the file's header or configuration does not decode
    */
   public MigrationSession sendFileOpeningReturnPath(SocketAddress to, Path file)
       throws java.io.IOException, io.vmstate.api.VmStateException {
