@@ -41,6 +41,36 @@ public class VmStateDecodeException extends VmStateException {
   }
 
   /**
+   * A stream's vmdesc describes a device's layout differently from our typed description of it (a
+   * field missing, added, of another size or array form): not a value difference.
+   */
+  public static VmStateDecodeException layoutDisagreement(String what) {
+    return new VmStateDecodeException("layout disagreement: " + what, null);
+  }
+
+  /**
+   * A stream that arrived whole (its sender considers it migrated) was kept as {@code file}, but
+   * {@code cause} stopped its decoding; carries the cause's offset, section and field.
+   */
+  public static VmStateDecodeException keptUndecoded(String file, VmStateException cause) {
+    VmStateDecodeException e =
+        new VmStateDecodeException(
+            "the stream arrived whole and was kept as "
+                + file
+                + ", but not all of it could be decoded: "
+                + cause.reason(),
+            cause);
+    if (cause.offset() >= 0) {
+      e.atOffset(cause.offset());
+    }
+    cause.section().ifPresent(e::inSection);
+    if (!cause.fieldPath().isEmpty()) {
+      e.inField(cause.fieldPath());
+    }
+    return e;
+  }
+
+  /**
    * Whether this is {@link #noDescription}: the bytes may be fine, but nothing describes the
    * section's body, so it cannot be decoded (nor skipped: device bodies carry no length).
    */

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkState;
 
 import com.google.common.collect.ImmutableList;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -195,6 +196,7 @@ public final class VmStateDescription<T> {
     private MigrationPriority priority = MigrationPriority.DEFAULT;
     private boolean unmigratable;
     private final List<Field<T>> fields = new ArrayList<>();
+    private final Set<String> fieldNames = new HashSet<>();
     private final List<VmStateDescription<T>> subsections = new ArrayList<>();
     private Hooks.PreSave<T> preSave;
     private Hooks.PostSave<T> postSave;
@@ -754,12 +756,11 @@ public final class VmStateDescription<T> {
     // ---- build ----
 
     private Builder<T> add(Field<T> f) {
-      if (!REPEATABLE_NAMES.contains(f.name())) {
-        for (Field<T> g : fields) {
-          checkArgument(
-              !g.name().equals(f.name()), "%s: duplicate field name '%s'", name, f.name());
-        }
-      }
+      checkArgument(
+          REPEATABLE_NAMES.contains(f.name()) || fieldNames.add(f.name()),
+          "%s: duplicate field name '%s'",
+          name,
+          f.name());
       fields.add(f);
       return this;
     }

@@ -18,6 +18,14 @@ public class VmStateEncodeException extends VmStateException {
     return new VmStateEncodeException(what, null);
   }
 
+  /**
+   * A writer's own check of its output found a change nobody asked for (a value, a byte, a section
+   * that would differ from the input); the output is not kept.
+   */
+  public static VmStateEncodeException outputChanged(String what) {
+    return new VmStateEncodeException("refusing to write: " + what, null);
+  }
+
   /** An I/O failure of the sink. */
   public static VmStateEncodeException io(java.io.IOException cause) {
     return new VmStateEncodeException("write failed: " + cause.getMessage(), cause);

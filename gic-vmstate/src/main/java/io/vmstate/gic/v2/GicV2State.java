@@ -613,6 +613,7 @@ public final class GicV2State {
           .uint32("ctlr", g -> g.ctlr, (g, v) -> g.ctlr = v)
           .uint32SubArray("cpu_ctlr", g -> g.cpuCtlr, 0, GIC_NCPU, GIC_NCPU_VCPU)
           .structArray("irq_state", g -> g.irqState, GIC_MAXIRQ, GicV2IrqState.DESCRIPTION)
+          .since(1) // QEMU's VMSTATE_STRUCT_ARRAY(irq_state, ..., 1, ...): always sent at v12
           .uint8Array("irq_target", g -> g.irqTarget, GIC_MAXIRQ)
           .uint8Array2d("priority1", g -> g.priority1, GIC_INTERNAL, GIC_NCPU)
           .uint8Array("priority2", g -> g.priority2, GIC_MAXIRQ - GIC_INTERNAL)

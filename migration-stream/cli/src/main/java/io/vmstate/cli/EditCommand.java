@@ -2,10 +2,13 @@ package io.vmstate.cli;
 
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.stream.FieldAssignment;
+import io.vmstate.stream.StreamSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -20,7 +23,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Change fields and write the stream again; everything not named stays byte-identical.",
-      "Example: --set 'arm_gicv3/cpu[1]/gicr_ipriorityr[3]=0x66'"
+      "Example: --set 'arm_gicv3/cpu[1]/gicr_ipriorityr[3]=0x66'",
+      "A path starts with the section's idstr as 'sections' prints it (the longest that fits),"
+          + " then @INSTANCE when not 0 and #K for the K-th of repeated sections; the paths"
+          + " 'diff' prints are accepted verbatim (docs/cli.md)."
     })
 final class EditCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "IN", description = "input " + Cli.STREAM_FILE)
@@ -35,7 +41,7 @@ final class EditCommand implements Callable<Integer> {
   @Option(
       names = "--set",
       required = true,
-      paramLabel = "idstr[:instance]/field/path[i]=VALUE",
+      paramLabel = "idstr[@instance][#k]/field/path[i]=VALUE",
       description = "a field to change (repeatable)")
   List<String> sets = new ArrayList<>();
 
@@ -43,40 +49,48 @@ final class EditCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    List<String> idstrs = new ArrayList<>();
+    try (StreamSource src = Cli.open(in)) {
+      Cli.requireVmdesc(src);
+      for (Object d : src.vmdesc().devices()) {
+        idstrs.add(String.valueOf(((Map<?, ?>) d).get("name")));
+      }
+    }
     List<FieldAssignment> assignments = new ArrayList<>();
     for (String s : sets) {
       try {
-        assignments.add(FieldAssignment.parse(s));
+        assignments.add(FieldAssignment.parse(s, idstrs));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--set " + e.getMessage());
       }
     }
     Set<FieldAssignment> used = new HashSet<>();
+    Map<String, Integer> seen = new HashMap<>();
     RewriteCommand.copy(
         in,
         out,
         (section, record) -> {
+          int occurrence =
+              seen.merge(section.instanceId() + ":" + section.idstr(), 1, Integer::sum) - 1;
           for (FieldAssignment a : assignments) {
-            if (a.matches(section.idstr(), section.instanceId())) {
+            if (a.matches(section.idstr(), section.instanceId(), occurrence)) {
               a.apply(record);
               used.add(a);
             }
           }
         },
+        path -> assignments.stream().anyMatch(a -> a.covers(path)),
         spec);
     for (FieldAssignment a : assignments) {
       if (!used.contains(a)) {
         java.nio.file.Files.deleteIfExists(out);
         throw VmStateDecodeException.corrupt(
             "--set "
-                + a.idstr()
-                + (a.instance() >= 0 ? ":" + a.instance() : "")
+                + a.section()
                 + "/"
                 + a.path()
-                + ": the stream has no device section '"
-                + a.idstr()
-                + "' instance "
-                + Math.max(0, a.instance()));
+                + ": the stream has no device section "
+                + a.section());
       }
     }
     return 0;

@@ -38,9 +38,13 @@ import picocli.CommandLine.Spec;
           + " prints) and one file per RAM block (DIR/<block idstr>, sized to the block, pages at"
           + " their offsets).",
       "DIR must be empty or new unless --force. A broken stream is extracted up to the break"
-          + " (state.json as dump prints it) and exits 1."
+          + " (state.json as dump prints it), DIR/INCOMPLETE names the break, and the command"
+          + " exits 1."
     })
 final class ExtractCommand implements Callable<Integer> {
+  /** Written into DIR when the stream broke: the files there hold only what came before. */
+  static final String INCOMPLETE = "INCOMPLETE";
+
   @Parameters(index = "0", paramLabel = "FILE", description = Cli.STREAM_FILE)
   Path file;
 
@@ -101,10 +105,20 @@ final class ExtractCommand implements Callable<Integer> {
         blocks.close();
       }
       spec.commandLine().getOut().println("state.json");
-      spec.commandLine().getOut().flush();
+      Path incomplete = dir.resolve(INCOMPLETE);
       if (brk != null) {
+        // What is extracted is complete up to the break; this file says the rest is missing.
+        Files.writeString(
+            incomplete,
+            "extracted up to the break; the rest of the stream is missing: "
+                + Cli.escape(brk.getMessage())
+                + "\n");
+        spec.commandLine().getOut().println(INCOMPLETE);
+        spec.commandLine().getOut().flush();
         return Cli.reportBreak(src, brk, spec.commandLine().getErr());
       }
+      Files.deleteIfExists(incomplete);
+      spec.commandLine().getOut().flush();
     }
     return 0;
   }

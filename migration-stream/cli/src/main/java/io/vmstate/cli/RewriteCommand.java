@@ -3,14 +3,20 @@ package io.vmstate.cli;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.WireOutput;
 import io.vmstate.stream.MigrationStreamWriter;
+import io.vmstate.stream.OutputCheck;
 import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamRewriter;
 import io.vmstate.stream.StreamSource;
+import io.vmstate.stream.vmdesc.Vmdesc;
+import io.vmstate.stream.vmdesc.VmdescLocator;
+import io.vmstate.stream.vmdesc.VmdescSchema;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -38,15 +44,48 @@ final class RewriteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    copy(in, out, null, spec);
+    copy(in, out, null, OutputCheck.Allowed.NOTHING, spec);
     return 0;
   }
 
-  /** Rewrites {@code in} into {@code out} through a temporary file, applying {@code editor}. */
-  static void copy(
-      Path in, Path out, StreamRewriter.Editor editor, picocli.CommandLine.Model.CommandSpec spec)
+  /**
+   * {@link OutputCheck} of {@code written} against {@code in} ({@code inVmdesc}: its parsed vmdesc
+   * as it was read, or null to read it again).
+   */
+  static void check(
+      Path in,
+      Vmdesc inVmdesc,
+      Path written,
+      List<OutputCheck.Segment> segments,
+      OutputCheck.Allowed allowed,
+      OutputCheck.Describer describer)
       throws IOException, VmStateException {
-    copy(in, out, editor, null, spec);
+    try (FileChannel a = FileChannel.open(in);
+        FileChannel b = FileChannel.open(written)) {
+      OutputCheck.check(
+          OutputCheck.Bytes.of(a),
+          () -> inVmdesc != null ? inVmdesc : VmdescLocator.locate(in, Vmdesc.DEFAULT_MAX_BYTES),
+          OutputCheck.Bytes.of(b),
+          () -> VmdescLocator.locate(written, Vmdesc.DEFAULT_MAX_BYTES),
+          segments,
+          allowed,
+          describer);
+    }
+  }
+
+  /**
+   * Rewrites {@code in} into {@code out} through a temporary file, applying {@code editor}, and
+   * checks the output against the input ({@link OutputCheck}) before moving it into place; {@code
+   * allowed} says what the editor was asked to change.
+   */
+  static void copy(
+      Path in,
+      Path out,
+      StreamRewriter.Editor editor,
+      OutputCheck.Allowed allowed,
+      picocli.CommandLine.Model.CommandSpec spec)
+      throws IOException, VmStateException {
+    copy(in, out, editor, null, allowed, spec);
   }
 
   /** The same, offering every device section to {@code handler} first. */
@@ -55,6 +94,7 @@ final class RewriteCommand implements Callable<Integer> {
       Path out,
       StreamRewriter.Editor editor,
       StreamRewriter.SectionHandler handler,
+      OutputCheck.Allowed allowed,
       picocli.CommandLine.Model.CommandSpec spec)
       throws IOException, VmStateException {
     Path abs = out.toAbsolutePath();
@@ -66,9 +106,16 @@ final class RewriteCommand implements Callable<Integer> {
       Cli.requireVmdesc(src);
       var reader = src.reader(ReaderOptions.DEFAULT);
       progress.track(reader);
-      new StreamRewriter(reader, new MigrationStreamWriter(WireOutput.to(os)), editor, handler)
-          .run();
+      StreamRewriter rewriter =
+          new StreamRewriter(reader, new MigrationStreamWriter(WireOutput.to(os)), editor, handler);
+      rewriter.run();
       os.close();
+      // A section handler may rewrite the parsed vmdesc's entries: then read the input's again.
+      if (handler == null) {
+        check(in, src.vmdesc(), tmp, rewriter.segments(), allowed, reader::describe);
+      } else {
+        check(in, null, tmp, rewriter.segments(), allowed, VmdescSchema::describe);
+      }
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;
     } finally {

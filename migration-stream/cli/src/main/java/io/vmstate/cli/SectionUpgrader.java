@@ -1,7 +1,9 @@
 package io.vmstate.cli;
 
+import io.vmstate.api.Field;
 import io.vmstate.api.QemuRelease;
 import io.vmstate.api.SectionRef;
+import io.vmstate.api.StructField;
 import io.vmstate.api.VersionMismatchException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
@@ -9,6 +11,7 @@ import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.MigrationStreamWriter;
+import io.vmstate.stream.OutputCheck;
 import io.vmstate.stream.SectionType;
 import io.vmstate.stream.StreamEvent;
 import io.vmstate.stream.StreamRewriter;
@@ -18,8 +21,10 @@ import io.vmstate.stream.vmdesc.QemuJsonWriter;
 import io.vmstate.stream.vmdesc.VmdescWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The heart of {@code vmstate upgrade}: a FULL device section whose vmsd has a typed description
@@ -30,7 +35,7 @@ import java.util.Map;
  * With a target release, subsections newer than it are left out, or refused when they hold state.
  * Every other section is left to the rewriter (byte-identical copy).
  */
-final class SectionUpgrader implements StreamRewriter.SectionHandler {
+final class SectionUpgrader implements StreamRewriter.SectionHandler, OutputCheck.Allowed {
   /** One upgraded section, for the report. */
   record Upgrade(SectionRef from, int toVersion) {
     @Override
@@ -57,6 +62,68 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler {
     return List.copyOf(upgrades);
   }
 
+  /**
+   * Whether the vmdesc entry lists a subsection that {@code target} does not know (the GICv3's NMI
+   * subsections, QEMU 9.1, in a 10.0 stream written for qemu-7.2): then the section is re-encoded
+   * for the target even at the same version, dropping them when they hold defaults and refusing,
+   * naming the subsection, when not.
+   */
+  private boolean listsNewerSubsections(
+      Map<String, Object> entry, VmStateDescription<StateRecord> d) {
+    if (target == null) {
+      return false;
+    }
+    Set<String> newer = new HashSet<>();
+    newerThanTarget(d, newer);
+    return !newer.isEmpty() && lists(entry, newer);
+  }
+
+  private void newerThanTarget(VmStateDescription<?> d, Set<String> out) {
+    for (VmStateDescription<?> sub : d.subsections()) {
+      if (sub.introducedIn() != null && target.isBefore(sub.introducedIn())) {
+        out.add(sub.name());
+      }
+      newerThanTarget(sub, out);
+    }
+    for (Field<?> f : d.fields()) {
+      if (f instanceof StructField<?, ?> sf) {
+        newerThanTarget(sf.child(), out);
+      }
+    }
+  }
+
+  /** Whether any object under {@code node} has a {@code vmsd_name} in {@code names}. */
+  private static boolean lists(Object node, Set<String> names) {
+    if (node instanceof Map<?, ?> m) {
+      if (names.contains(m.get("vmsd_name"))) {
+        return true;
+      }
+      for (Object v : m.values()) {
+        if ((v instanceof Map<?, ?> || v instanceof List<?>) && lists(v, names)) {
+          return true;
+        }
+      }
+    } else if (node instanceof List<?> l) {
+      for (Object v : l) {
+        if (lists(v, names)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** No value may change; an upgraded section may only gain fields or drop default ones. */
+  @Override
+  public boolean value(String path) {
+    return false;
+  }
+
+  @Override
+  public boolean reshaped(SectionRef section) {
+    return upgrades.stream().anyMatch(u -> u.from().equals(section));
+  }
+
   @Override
   public boolean rewrite(
       StreamEvent.Section s, MigrationStreamReader reader, MigrationStreamWriter writer)
@@ -72,7 +139,10 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler {
     String vmsd = String.valueOf(entry.get("vmsd_name"));
     TypedDescriptions.Entry typed = TypedDescriptions.lookup(vmsd);
     VmStateDescription<StateRecord> mirror = TypedDescriptions.mirror(vmsd);
-    if (typed == null || mirror == null || ref.versionId() == mirror.version()) {
+    if (typed == null || mirror == null) {
+      return false;
+    }
+    if (ref.versionId() == mirror.version() && !listsNewerSubsections(entry, mirror)) {
       return false;
     }
     try {

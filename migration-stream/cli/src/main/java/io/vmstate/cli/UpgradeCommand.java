@@ -48,7 +48,7 @@ final class UpgradeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SectionUpgrader upgrader = new SectionUpgrader(target);
-    RewriteCommand.copy(in, out, null, upgrader, spec);
+    RewriteCommand.copy(in, out, null, upgrader, upgrader, spec);
     PrintWriter w = spec.commandLine().getOut();
     JsonGenerator g = PythonJson.generator(w);
     g.writeStartArray();

@@ -178,6 +178,24 @@ class BrokenStreamTest {
     assertEquals(2, again.rc());
     assertTrue(again.err().contains("is not empty; pass --force"), again.err());
     assertEquals(0, cli("extract", "--force", f.toString(), out.toString()).rc());
+    assertFalse(Files.exists(out.resolve("INCOMPLETE")));
+  }
+
+  @Test
+  void aBrokenExtractSaysSoInTheFolder(@TempDir Path dir) throws Exception {
+    byte[] whole = Fixtures.stream(NAME);
+    Path cut = Files.write(dir.resolve("cut.qemu"), Arrays.copyOf(whole, whole.length - 2000));
+    Path f = Files.write(dir.resolve("vm.qemu"), whole);
+    Path out = dir.resolve("out");
+    Run r = cli("extract", "--desc-from", f.toString(), cut.toString(), out.toString());
+    assertEquals(1, r.rc(), r.err());
+    String why = Files.readString(out.resolve("INCOMPLETE"));
+    assertTrue(
+        why.startsWith("extracted up to the break; the rest of the stream is missing: "), why);
+    assertTrue(r.out().endsWith("INCOMPLETE\n"), r.out());
+    // A whole extract into the same folder (--force) clears the marker.
+    assertEquals(0, cli("extract", "--force", f.toString(), out.toString()).rc());
+    assertFalse(Files.exists(out.resolve("INCOMPLETE")));
   }
 
   @Test

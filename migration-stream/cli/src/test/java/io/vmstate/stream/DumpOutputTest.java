@@ -40,7 +40,7 @@ class DumpOutputTest {
   @ParameterizedTest
   @FieldSource("NAMES")
   void dumpAsBytesMatchesTheAnalyzer(String name, @TempDir Path dir) throws Exception {
-    Path f = dir.resolve(name + ".qemu");
+    Path f = dir.resolve(name.replace('/', '-') + ".qemu");
     Files.write(f, Fixtures.stream(name));
     assertEquals(Fixtures.golden(name, "state"), cliBytes("dump", f.toString()));
     assertEquals(Fixtures.golden(name, "desc"), cliBytes("dump", "-d", f.toString()));

@@ -105,7 +105,7 @@ class GicStreamTest {
     Map<String, String> flat = StateFlattener.flatten(Fixtures.reader(data, false));
     List<Map<String, String>> cpus = new ArrayList<>();
     for (int i = 0; i < numCpu; i++) {
-      String prefix = "arm_gicv3:0/cpu[" + i + "]/";
+      String prefix = "arm_gicv3/cpu[" + i + "]/";
       Map<String, String> m = new LinkedHashMap<>();
       flat.forEach(
           (k, v) -> {

@@ -6,6 +6,7 @@ import io.vmstate.api.WireType;
 import io.vmstate.codec.Elements;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
+import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -148,20 +149,18 @@ public final class AnalyzerRenderer {
       Map<?, ?> f = entryMap(vmsd, fields.get(i));
       String name = String.valueOf(f.get("name"));
       byte[] key = PythonJson.memberName(name);
+      int run = f.containsKey("array_len") ? 0 : Vmdesc.elementRun(fields, i, vmsd);
       if (f.containsKey("array_len")) {
         int n = (int) num(f.get("array_len"));
         members.add(new Member(key, name, Math.max(n, 0), new Element[] {element(vmsd, f)}));
         i++;
-      } else if (f.containsKey("index")) {
-        List<Element> run = new ArrayList<>();
-        while (i < fields.size()
-            && fields.get(i) instanceof Map<?, ?> e
-            && name.equals(e.get("name"))
-            && e.containsKey("index")) {
-          run.add(element(vmsd, e));
-          i++;
+      } else if (run > 0) {
+        Element[] elements = new Element[run];
+        for (int k = 0; k < run; k++) {
+          elements[k] = element(vmsd, entryMap(vmsd, fields.get(i + k)));
         }
-        members.add(new Member(key, name, run.size(), run.toArray(new Element[0])));
+        i += run;
+        members.add(new Member(key, name, run, elements));
       } else {
         members.add(new Member(key, name, -1, new Element[] {element(vmsd, f)}));
         i++;
@@ -183,7 +182,9 @@ public final class AnalyzerRenderer {
     Object t = f.get("type");
     Kind kind = KINDS.getOrDefault(t instanceof String s ? s : String.valueOf(t), Kind.HEX);
     if (kind != Kind.STRUCT) {
-      return new Element(kind, (int) num(f.get("size")), null);
+      long size = num(f.get("size"));
+      // a claimed size outside an int is no size: rendering any value with it is a shape error
+      return new Element(kind, size < 0 || size > Integer.MAX_VALUE ? -1 : (int) size, null);
     }
     if (!(f.get("struct") instanceof Map<?, ?> sd)) {
       throw VmStateDecodeException.corrupt(
@@ -484,19 +485,22 @@ public final class AnalyzerRenderer {
   /** The wire bytes of element {@code idx} of a value, {@code size} bytes each. */
   static byte[] bytesOf(String owner, String name, StateValue v, int idx, int size)
       throws VmStateDecodeException {
+    if (size < 1) {
+      throw shape(owner, name, v);
+    }
     if (v instanceof StateValue.Scalar s && idx == 0) {
-      return be(s.bits(), size);
+      return be(owner, name, v, s.bits(), size);
     } else if (v instanceof StateValue.Array a) {
       if (a.type() == WireType.BITMAP) {
         long[] w = (long[]) a.values();
         byte[] out = new byte[w.length * 8];
         for (int i = 0; i < w.length; i++) {
-          System.arraycopy(be(w[i], 8), 0, out, i * 8, 8);
+          System.arraycopy(be(owner, name, v, w[i], 8), 0, out, i * 8, 8);
         }
         return out;
       }
       if (idx < a.length() && Elements.of(a.type()) != Elements.STRING) {
-        return be(Elements.of(a.type()).bits(a.values(), idx), size);
+        return be(owner, name, v, Elements.of(a.type()).bits(a.values(), idx), size);
       }
     } else if (v instanceof StateValue.Bytes by) {
       byte[] all = by.bytes();
@@ -520,7 +524,12 @@ public final class AnalyzerRenderer {
             + ", which the vmdesc does not describe");
   }
 
-  private static byte[] be(long bits, int size) {
+  /** {@code bits} as {@code size} big-endian bytes; a number claimed wider than 8 is refused. */
+  private static byte[] be(String owner, String name, StateValue v, long bits, int size)
+      throws VmStateDecodeException {
+    if (size > 8) {
+      throw shape(owner, name, v);
+    }
     byte[] b = new byte[size];
     for (int i = 0; i < size && i < 8; i++) {
       b[size - 1 - i] = (byte) (bits >>> (8 * i));

@@ -9,6 +9,7 @@ import io.vmstate.codec.WireInput;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.StreamEvent;
 import io.vmstate.stream.TypedDescriptions;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -169,14 +170,25 @@ public final class StateDump {
       }
       return;
     }
+    if (s.isHtab()) {
+      // The analyzer's HTABSection prints "" under its START section's key (its getDict), after
+      // the RAM object its sections interleave with.
+      if (s.type().hasFullHeader()) {
+        if (ram != null) {
+          ram.htabKeys.add(key);
+        } else {
+          queue.submit(() -> htabEntry(key));
+        }
+      }
+      reader.readHtab(HtabSink.SKIP);
+      return;
+    }
     closeRam();
     if (!s.type().hasFullHeader()) {
       reader.readDeviceGeneric();
       return;
     }
-    Vmdesc vmdesc = reader.vmdesc();
-    Map<String, Object> entry =
-        vmdesc == null ? null : vmdesc.device(s.section().idstr(), s.section().instanceId());
+    Map<String, Object> entry = reader.vmdescEntry(s.section());
     StateRecord rec = decode(s, entry);
     if (entry == null) {
       throw VmStateDecodeException.corrupt("section has no vmdesc entry to print it with")
@@ -227,12 +239,21 @@ public final class StateDump {
     }
     queue.drain();
     ram.close();
+    for (String key : ram.htabKeys) {
+      htabEntry(key);
+    }
     ram = null;
+  }
+
+  private void htabEntry(String key) throws IOException {
+    g.writeFieldName(key);
+    g.writeString("");
   }
 
   /** Writes RAM records into the open RAM object. */
   private final class RamJson implements RamSink {
     final int sectionId;
+    final List<String> htabKeys = new java.util.ArrayList<>(1);
     private boolean sizesOpen = true;
     private boolean memoryOpen;
     private byte[] page = new byte[0];

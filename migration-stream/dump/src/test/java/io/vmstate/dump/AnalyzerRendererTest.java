@@ -48,9 +48,20 @@ class AnalyzerRendererTest {
       ]}
       """;
 
-  @SuppressWarnings("unchecked")
+  /**
+   * The same entry as QEMU releases after 7.2 write it: the last element of a per-element array has
+   * no index (reference §5.9); QEMU 10.0's analyzer prints the same list.
+   */
+  private static final String ENTRY_POST_72 =
+      ENTRY.replace("{\"name\": \"idx\", \"index\": 1, \"type\"", "{\"name\": \"idx\", \"type\"");
+
   private static Map<String, Object> entry() throws VmStateDecodeException {
-    byte[] b = ENTRY.getBytes(StandardCharsets.UTF_8);
+    return entry(ENTRY);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> entry(String json) throws VmStateDecodeException {
+    byte[] b = json.getBytes(StandardCharsets.UTF_8);
     return (Map<String, Object>) JsonTree.parse(b, 0, b.length, 0);
   }
 
@@ -140,6 +151,31 @@ class AnalyzerRendererTest {
     PythonJson.writeTree(t, doc);
     t.flush();
     assertEquals(theirs.toString(), ours.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void thePostSevenTwoDialectDecodesAndPrintsAsTheSevenTwoOne() throws Exception {
+    assertTrue(!ENTRY_POST_72.equals(ENTRY), "the dialect entry differs from the 7.2 one");
+    Map<String, Object> entry = entry(ENTRY_POST_72);
+    StringWriter ours = new StringWriter();
+    JsonGenerator g = PythonJson.generator(ours);
+    AnalyzerRenderer.writeStruct(g, entry, record(entry));
+    g.flush();
+    StringWriter theirs = new StringWriter();
+    JsonGenerator t = PythonJson.generator(theirs);
+    PythonJson.writeTree(t, expected());
+    t.flush();
+    assertEquals(theirs.toString(), ours.toString());
+  }
+
+  @Test
+  void indexesOutOfOrderAreADecodeError() throws Exception {
+    Map<String, Object> entry =
+        entry(ENTRY.replace("\"idx\", \"index\": 1,", "\"idx\", \"index\": 2,"));
+    VmStateDecodeException e =
+        assertThrows(VmStateDecodeException.class, () -> AnalyzerRenderer.layout(entry));
+    assertTrue(e.getMessage().contains("has index 2 where 1 was due"), e.getMessage());
+    assertThrows(VmStateDecodeException.class, () -> VmdescSchema.describe(entry));
   }
 
   @Test

@@ -21,6 +21,7 @@ import io.vmstate.codec.GenericBinding;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
 import io.vmstate.codec.WireOutput;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
 import io.vmstate.stream.vmdesc.VmdescWriter;
@@ -258,6 +259,8 @@ public final class DeviceRegistry {
       } else if (e instanceof StreamEvent.Section s) {
         if (s.isRam()) {
           reader.readRam(options.ram());
+        } else if (s.isHtab()) {
+          reader.readHtab(HtabSink.SKIP);
         } else if (!loading.section(reader, s)) {
           throw loading.unknownSection(s);
         }

@@ -8,57 +8,134 @@ import io.vmstate.codec.Scalars;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
- * One {@code --set 'idstr[:instance]/field/path[i]=VALUE'} of {@code vmstate edit}: a section, a
- * path through the decoded record (fields, array indices {@code [i]} or {@code [i][j]}, nested
- * structs, subsections by their short name such as {@code sre_el1} or their full name) and a value
- * ({@code 0x..}, decimal, negative, {@code true}/{@code false}, or hex bytes for buffers).
+ * One {@code --set 'SECTION/field/path[i]=VALUE'} of {@code vmstate edit}: a section, a path
+ * through the decoded record (fields, array indices {@code [i]} or {@code [i][j]}, nested structs,
+ * subsections by their short name such as {@code sre_el1} or their full name, one byte of a buffer
+ * as {@code buf[i]}) and a value ({@code 0x..}, decimal, negative, {@code true}/{@code false}, or
+ * hex bytes for buffers).
+ *
+ * <p>SECTION is the idstr exactly as {@code vmstate sections} prints it ({@code
+ * 0000:00:02.0/e1000e}, {@code spapr/rtc}), then optionally {@code @INSTANCE} (0 when left out) and
+ * {@code #K} for the K-th (from 0) of several sections with the same idstr and instance, as QEMU
+ * writes two {@code slirp} sections for two {@code -netdev user}. Idstrs hold both ':' and '/', so
+ * the idstr is the longest one of the stream's sections that the path starts with, followed by '/',
+ * '@' or '#': {@code spapr/rtc/ns_offset} is field {@code ns_offset} of {@code spapr/rtc}. {@link
+ * #address} writes a section this way; {@code vmstate diff} prints its paths with it, so they can
+ * be given back verbatim.
  */
-public record FieldAssignment(String idstr, long instance, String path, String value) {
-  /** Parses {@code idstr[:instance]/path=value}; the idstr may itself contain '/' segments. */
-  public static FieldAssignment parse(String spec) {
+public record FieldAssignment(
+    String idstr, long instance, int occurrence, String path, String value) {
+  /** A section as paths name it: {@code idstr[@instance][#occurrence]}. */
+  public static String address(String idstr, long instance, int occurrence) {
+    return idstr + (instance != 0 ? "@" + instance : "") + (occurrence > 0 ? "#" + occurrence : "");
+  }
+
+  /**
+   * Parses {@code SECTION/path=value} against the idstrs of the stream's sections; a spec that
+   * names none of them is an {@link IllegalArgumentException} (a usage error).
+   */
+  public static FieldAssignment parse(String spec, Collection<String> idstrs) {
     int eq = spec.indexOf('=');
     if (eq < 0) {
       throw new IllegalArgumentException("'" + spec + "' has no '=VALUE'");
     }
     String lhs = spec.substring(0, eq);
     String value = spec.substring(eq + 1).trim();
-    int colon = lhs.indexOf(':');
-    int slash = lhs.indexOf('/', colon < 0 ? 0 : colon);
-    if (colon >= 0 && colon < slash) {
-      String idstr = lhs.substring(0, colon);
-      long inst;
-      try {
-        inst = Long.parseLong(lhs.substring(colon + 1, slash));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + lhs + "': bad instance number");
+    String idstr = null;
+    for (String candidate : idstrs) {
+      if (lhs.length() > candidate.length()
+          && lhs.startsWith(candidate)
+          && "/@#".indexOf(lhs.charAt(candidate.length())) >= 0
+          && (idstr == null || candidate.length() > idstr.length())) {
+        idstr = candidate;
       }
-      return new FieldAssignment(idstr, inst, lhs.substring(slash + 1), value);
     }
-    if (slash < 0) {
-      throw new IllegalArgumentException("'" + spec + "' names no field (idstr/field=VALUE)");
+    if (idstr == null) {
+      throw new IllegalArgumentException(
+          "'" + lhs + "' does not start with the idstr of a section of the stream");
     }
-    return new FieldAssignment(lhs.substring(0, slash), -1, lhs.substring(slash + 1), value);
+    int at = idstr.length();
+    long instance = 0;
+    int occurrence = 0;
+    if (lhs.charAt(at) == '@') {
+      int end = digits(lhs, at + 1);
+      instance = number(lhs, at + 1, end, 0xffffffffL);
+      at = end;
+    }
+    if (at < lhs.length() && lhs.charAt(at) == '#') {
+      int end = digits(lhs, at + 1);
+      occurrence = (int) number(lhs, at + 1, end, Integer.MAX_VALUE);
+      at = end;
+    }
+    if (at >= lhs.length() - 1 || lhs.charAt(at) != '/') {
+      throw new IllegalArgumentException(
+          "'" + lhs + "' names no field after " + address(idstr, instance, occurrence));
+    }
+    return new FieldAssignment(idstr, instance, occurrence, lhs.substring(at + 1), value);
   }
 
-  /** Whether this assignment is for the section {@code idstr} instance {@code inst}. */
-  public boolean matches(String sectionIdstr, long inst) {
-    return sectionIdstr.equals(idstr) && (instance < 0 ? inst == 0 : inst == instance);
+  /** {@link #parse(String, Collection)} where the section is the one given. */
+  public static FieldAssignment parse(String spec, String idstr) {
+    return parse(spec, List.of(idstr));
+  }
+
+  private static int digits(String s, int from) {
+    int i = from;
+    while (i < s.length() && Character.isDigit(s.charAt(i))) {
+      i++;
+    }
+    return i;
+  }
+
+  private static long number(String s, int from, int to, long max) {
+    if (to == from || to - from > 10 || Long.parseLong(s.substring(from, to)) > max) {
+      throw new IllegalArgumentException(
+          "'" + s + "': a number of at most " + max + " must follow '" + s.charAt(from - 1) + "'");
+    }
+    return Long.parseLong(s.substring(from, to));
+  }
+
+  /** The section this assignment names, as paths write it. */
+  public String section() {
+    return address(idstr, instance, occurrence);
+  }
+
+  /** Whether this is for the {@code occurrence}-th section {@code idstr} instance {@code inst}. */
+  public boolean matches(String sectionIdstr, long inst, int sectionOccurrence) {
+    return sectionIdstr.equals(idstr) && inst == instance && sectionOccurrence == occurrence;
+  }
+
+  /**
+   * Whether a value named {@code path} as {@link StateFlattener} names values ({@code
+   * idstr:instance/field/path[i]}) is this assignment's field or inside it.
+   */
+  public boolean covers(String path) {
+    String own = idstr + ":" + Math.max(0, instance) + "/" + this.path;
+    return path.equals(own)
+        || (path.startsWith(own)
+            && (path.charAt(own.length()) == '/' || path.charAt(own.length()) == '['));
   }
 
   /** Sets the value in {@code root}; a bad path or a value that does not fit is an error. */
   public void apply(StateRecord root) throws VmStateException {
     List<String> segs = new ArrayList<>(List.of(path.split("/")));
     StateRecord rec = root;
-    String where = idstr;
+    String where = section();
     while (!segs.isEmpty()) {
       String seg = segs.remove(0);
       String name = seg;
       List<Integer> idx = new ArrayList<>();
-      int b = seg.indexOf('[');
+      // A field's own name may end in "[k]" (mc146818rtc's "unused[0]"): the longest name the
+      // record has wins, the brackets after it are indices.
+      int b = seg.lastIndexOf('[');
+      while (b > 0 && rec.get(seg.substring(0, b)) == null) {
+        b = seg.lastIndexOf('[', b - 1);
+      }
       if (b > 0 && seg.endsWith("]") && rec.get(seg) == null) {
         name = seg.substring(0, b);
         for (String i : seg.substring(b + 1, seg.length() - 1).split("\\]\\[")) {
@@ -118,6 +195,9 @@ public record FieldAssignment(String idstr, long instance, String path, String v
       int n = a.length();
       int i = flatIndex(idx, n, where);
       Elements.of(a.type()).setBits(a.values(), i, number(a.type(), where));
+    } else if (v instanceof StateValue.Array a) {
+      long[] words = (long[]) a.values(); // a bitmap, as 64-bit words (as diff prints it)
+      words[flatIndex(idx, words.length, where)] = number(WireType.UINT64, where);
     } else if (v instanceof StateValue.Bytes by) {
       byte[] bytes = hexBytes(where);
       if (idx.isEmpty()) {

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.vmstate.api.StateCopier;
 import io.vmstate.api.VarCount;
+import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -122,7 +123,28 @@ public final class MachineConfiguration {
           .needed(c -> c.targetPageBits != null)
           .preLoad(c -> c.targetPageBits = 0)
           .uint32("target_page_bits", c -> c.targetPageBits, (c, v) -> c.targetPageBits = v)
+          .postLoad(MachineConfiguration::checkTargetPageBits)
           .build();
+
+  /** The page sizes QEMU's targets use: 1 KiB (TARGET_PAGE_BITS_MIN of arm) to 64 KiB. */
+  static final int MIN_PAGE_BITS = 10;
+
+  static final int MAX_PAGE_BITS = 16;
+
+  private static void checkTargetPageBits(MachineConfiguration c, int version)
+      throws VmStateDecodeException {
+    long bits = Integer.toUnsignedLong(c.targetPageBits);
+    if (bits < MIN_PAGE_BITS || bits > MAX_PAGE_BITS) {
+      throw VmStateDecodeException.validationFailed(
+          "target_page_bits "
+              + bits
+              + " is not a page size QEMU uses ("
+              + MIN_PAGE_BITS
+              + ".."
+              + MAX_PAGE_BITS
+              + ")");
+    }
+  }
 
   private static final VmStateDescription<MachineConfiguration> CAPABILITIES =
       VmStateDescription.<MachineConfiguration>named("configuration/capabilities")

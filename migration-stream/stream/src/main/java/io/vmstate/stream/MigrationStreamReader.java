@@ -11,11 +11,14 @@ import io.vmstate.codec.DecodeLimits;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
 import io.vmstate.codec.WireInput;
+import io.vmstate.stream.htab.HtabSection;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.vmdesc.VmdescSchema;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,13 +54,19 @@ public final class MigrationStreamReader {
   private final VmStateCodec codec;
   private final Map<Integer, StreamEvent.Section> starts = new HashMap<>();
   private final Map<Object, VmStateDescription<StateRecord>> schemaByLayout = new HashMap<>();
+  // How many FULL/START sections of each (idstr, instance) came before, by section id: QEMU can
+  // write one pair twice (two slirp sections, both instance 0), each with its own vmdesc entry.
+  private final Map<String, Integer> sectionsByKey = new HashMap<>();
+  private final Map<Integer, Integer> occurrenceById = new HashMap<>();
   private State state = State.START;
   private MachineConfiguration configuration;
   private Vmdesc vmdesc;
   private RamSection ram;
+  private HtabSection htab;
   private StreamEvent.Section pending;
   private boolean bodyConsumed;
   private long packageEnd = -1;
+  private Boolean footers; // detected after the first section body; null until then
 
   public MigrationStreamReader(WireInput in, ReaderOptions options) {
     this.in = checkNotNull(in, "input");
@@ -127,6 +136,14 @@ public final class MigrationStreamReader {
   /** The underlying input (its position is the reader's). */
   public WireInput input() {
     return in;
+  }
+
+  /**
+   * Whether sections end with footers, once the first section was read (null before): detected,
+   * since QEMU's machine types up to 2.3 send none.
+   */
+  public Boolean footers() {
+    return footers;
   }
 
   /** The configuration, once read (null for streams without one). */
@@ -233,7 +250,12 @@ public final class MigrationStreamReader {
           readSubsectionHeader();
         }
         throw VmStateDecodeException.corrupt(
-            String.format("Unknown savevm section type 0x%02x", type));
+            String.format(
+                "Unknown savevm section type 0x%02x%s",
+                type,
+                type == StreamFormat.SECTION_FOOTER
+                    ? " (a section footer in a stream whose first section had none)"
+                    : ""));
       }
     };
   }
@@ -263,6 +285,25 @@ public final class MigrationStreamReader {
       int version = in.readBe32();
       SectionRef ref = new SectionRef(idstr, instance, version);
       s = new StreamEvent.Section(at, st, id, ref, in.position());
+      if (st != SectionType.FULL && !s.isIterative()) {
+        throw VmStateDecodeException.corrupt(
+                "section '"
+                    + idstr
+                    + "' instance "
+                    + instance
+                    + " is an iterative section ("
+                    + st
+                    + ") of a kind this tool cannot walk: it reads 'ram' and 'spapr/htab'"
+                    + " (block migration and dirty-bitmap sections are not supported)")
+            .inSection(ref);
+      }
+      if (!occurrenceById.containsKey(id)) {
+        if (occurrenceById.size() >= MAX_SECTIONS) {
+          throw VmStateDecodeException.limitExceeded(
+              "section count", occurrenceById.size(), MAX_SECTIONS);
+        }
+        occurrenceById.put(id, sectionsByKey.merge(instance + ":" + idstr, 1, Integer::sum) - 1);
+      }
       if (st == SectionType.START) {
         if (starts.size() >= MAX_SECTIONS) {
           throw VmStateDecodeException.limitExceeded("section count", starts.size(), MAX_SECTIONS);
@@ -348,16 +389,27 @@ public final class MigrationStreamReader {
     if (!bodyConsumed) {
       if (s.isRam()) {
         readRam(RamSink.SKIP);
+      } else if (s.isHtab()) {
+        readHtab(HtabSink.SKIP);
       } else {
         readDeviceGeneric();
       }
     }
     pending = null;
-    if (!options.footers()) {
+    if (footers == null) {
+      // QEMU's send-section-footer is off for machine types up to 2.3 (hw_compat_2_3) and under
+      // Xen: whether the first section ends with 0x7e (never an item type) says which it is.
+      footers = in.peekU8(0) == StreamFormat.SECTION_FOOTER;
+    }
+    if (!footers) {
       return new StreamEvent.Footer(in.position(), s, in.position());
     }
     long at = in.position();
     try {
+      VmStateDecodeException sub = strayedSubsection(s);
+      if (sub != null) {
+        throw sub;
+      }
       int marker = in.readU8();
       if (marker == StreamFormat.SUBSECTION) {
         readSubsectionHeader();
@@ -379,6 +431,28 @@ public final class MigrationStreamReader {
       throw e.atOffset(at).inSection(s.section());
     }
     return new StreamEvent.Footer(at, s, in.position());
+  }
+
+  /**
+   * Where the footer should be, a subsection record (0x05, u8 length, name) that the section's
+   * description did not take: QEMU fails here with its footer message, but the bytes show the
+   * cause, a subsection the description does not list (a corrupt name, or a newer source). Null
+   * when the next bytes are no such record.
+   */
+  private VmStateDecodeException strayedSubsection(StreamEvent.Section s)
+      throws VmStateDecodeException {
+    if (in.fill(2) < 2 || in.peekU8(0) != StreamFormat.SUBSECTION) {
+      return null;
+    }
+    int len = in.peekU8(1);
+    if (len == 0 || in.fill(2 + len) < 2 + len) {
+      return null;
+    }
+    StringBuilder name = new StringBuilder(len);
+    for (int i = 0; i < len; i++) {
+      name.append((char) in.peekU8(2 + i));
+    }
+    return VmStateDecodeException.unknownSubsection(name.toString(), s.section().idstr());
   }
 
   private StreamEvent.Section body() {
@@ -412,6 +486,20 @@ public final class MigrationStreamReader {
     return r;
   }
 
+  private int occurrence(SectionRef ref) {
+    return pending != null && pending.section().equals(ref)
+        ? occurrenceById.getOrDefault(pending.sectionId(), 0)
+        : 0;
+  }
+
+  /**
+   * The vmdesc entry that describes {@code ref}, the pending section (the n-th entry of its idstr
+   * and instance for the n-th such section), or null.
+   */
+  public Map<String, Object> vmdescEntry(SectionRef ref) {
+    return vmdesc == null ? null : vmdesc.device(ref.idstr(), ref.instanceId(), occurrence(ref));
+  }
+
   /** The vmdesc-built description of a section (cached per vmdesc entry). */
   public VmStateDescription<StateRecord> schemaFor(SectionRef ref) throws VmStateException {
     if (vmdesc == null) {
@@ -421,16 +509,50 @@ public final class MigrationStreamReader {
           "the stream has no vmdesc before this section (a cut, postcopy or suppress-vmdesc"
               + " stream, or one read as it arrives) and no vmdesc was given for it");
     }
-    Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId());
+    int occurrence = occurrence(ref);
+    Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId(), occurrence);
     if (entry == null) {
       throw VmStateDecodeException.noDescription(
-          ref.idstr(), ref.instanceId(), "the vmdesc has no entry for it");
+          ref.idstr(),
+          ref.instanceId(),
+          "the vmdesc has no entry for it"
+              + (occurrence > 0 ? " (occurrence " + (occurrence + 1) + " of the pair)" : ""));
     }
-    // Devices of one kind (512 CPUs) share a layout: describe it once.
+    if (Vmdesc.isOldStyle(entry)) {
+      // Saved without a VMSD: the body is `size` opaque bytes at the header's version.
+      Object key = List.of(Vmdesc.layout(entry), entry.get("size"), ref.versionId());
+      VmStateDescription<StateRecord> d = schemaByLayout.get(key);
+      if (d == null) {
+        d = VmdescSchema.describeOldStyle(entry, ref.versionId());
+        schemaByLayout.put(key, d);
+      }
+      return d;
+    }
+    return describe(entry, ref);
+  }
+
+  /**
+   * The description built from a vmdesc entry, cached per layout: devices of one kind (512 CPUs)
+   * share a layout and are described once.
+   */
+  public VmStateDescription<StateRecord> describe(Map<String, Object> entry)
+      throws VmStateException {
+    return describe(entry, null);
+  }
+
+  /** {@link #describe(Map)}, naming {@code ref} (when not null) in a failure. */
+  private VmStateDescription<StateRecord> describe(Map<String, Object> entry, SectionRef ref)
+      throws VmStateException {
     Object layout = Vmdesc.layout(entry);
     VmStateDescription<StateRecord> d = schemaByLayout.get(layout);
     if (d == null) {
-      d = VmdescSchema.describe(entry);
+      try {
+        d = VmdescSchema.describe(entry);
+      } catch (VmStateDecodeException e) {
+        // the entry is what is wrong: point at the vmdesc, name the section it describes
+        e.atOffset(vmdesc.offset());
+        throw ref == null ? e : e.inSection(ref);
+      }
       schemaByLayout.put(layout, d);
     }
     return d;
@@ -478,6 +600,28 @@ public final class MigrationStreamReader {
       ram = new RamSection(pageSize(), ignoreShared);
     }
     return ram;
+  }
+
+  /** Reads the pending {@code spapr/htab} section body into {@code sink}. */
+  public void readHtab(HtabSink sink) throws VmStateException {
+    StreamEvent.Section s = body();
+    try {
+      if (s.section().versionId() != HtabSection.VERSION) {
+        throw VmStateDecodeException.corrupt(
+            "Unknown HTAB version " + s.section().versionId() + " (expected 1)");
+      }
+      if (htab == null) {
+        htab = new HtabSection();
+      }
+      htab.read(in, sink);
+    } catch (VmStateException e) {
+      throw e.atOffset(in.position()).inSection(s.section());
+    }
+  }
+
+  /** Whether a {@code spapr/htab} section was read. */
+  public boolean htabRead() {
+    return htab != null;
   }
 
   /** The RAM state (block list) once a RAM section was read, else null. */

@@ -13,7 +13,6 @@ import io.vmstate.stream.vmdesc.Vmdesc;
  * @param maxVmdescBytes the largest vmdesc JSON accepted
  * @param requireVmdesc whether a stream that ends right after EOF is an error (QEMU's destination
  *     expects the trailer unless its machine suppresses it)
- * @param footers whether sections carry footers (QEMU's send-section-footer, on since 2.4)
  * @param vmdesc the stream's vmdesc when it was found in advance (files), else null
  * @param defaultPageSize the target page size when neither configuration nor vmdesc say
  */
@@ -21,11 +20,10 @@ public record ReaderOptions(
     DecodeLimits limits,
     int maxVmdescBytes,
     boolean requireVmdesc,
-    boolean footers,
     Vmdesc vmdesc,
     int defaultPageSize) {
   public static final ReaderOptions DEFAULT =
-      new ReaderOptions(DecodeLimits.DEFAULT, Vmdesc.DEFAULT_MAX_BYTES, true, true, null, 4096);
+      new ReaderOptions(DecodeLimits.DEFAULT, Vmdesc.DEFAULT_MAX_BYTES, true, null, 4096);
 
   public ReaderOptions {
     checkNotNull(limits, "limits");
@@ -34,18 +32,18 @@ public record ReaderOptions(
   }
 
   public ReaderOptions withVmdesc(Vmdesc v) {
-    return new ReaderOptions(limits, maxVmdescBytes, requireVmdesc, footers, v, defaultPageSize);
+    return new ReaderOptions(limits, maxVmdescBytes, requireVmdesc, v, defaultPageSize);
   }
 
   public ReaderOptions withRequireVmdesc(boolean r) {
-    return new ReaderOptions(limits, maxVmdescBytes, r, footers, vmdesc, defaultPageSize);
+    return new ReaderOptions(limits, maxVmdescBytes, r, vmdesc, defaultPageSize);
   }
 
   public ReaderOptions withMaxVmdescBytes(int n) {
-    return new ReaderOptions(limits, n, requireVmdesc, footers, vmdesc, defaultPageSize);
+    return new ReaderOptions(limits, n, requireVmdesc, vmdesc, defaultPageSize);
   }
 
   public ReaderOptions withLimits(DecodeLimits l) {
-    return new ReaderOptions(l, maxVmdescBytes, requireVmdesc, footers, vmdesc, defaultPageSize);
+    return new ReaderOptions(l, maxVmdescBytes, requireVmdesc, vmdesc, defaultPageSize);
   }
 }

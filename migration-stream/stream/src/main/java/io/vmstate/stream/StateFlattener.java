@@ -7,6 +7,8 @@ import io.vmstate.codec.Scalars;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
 import io.vmstate.codec.WireInput;
+import io.vmstate.stream.htab.HtabSection;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
 import java.util.HexFormat;
@@ -56,15 +58,45 @@ public final class StateFlattener {
             crc.update(buf, 0, size);
           }
         };
+    Map<String, Integer> seen = new java.util.HashMap<>();
+    CRC32C htabCrc = new CRC32C();
+    long[] htabBytes = {0};
+    HtabSink htab =
+        new HtabSink() {
+          private final byte[] buf = new byte[64 * 1024];
+
+          @Override
+          public void header(int header) {
+            htabCrc.update(longBytes(header));
+          }
+
+          @Override
+          public void entries(int index, int nValid, int nInvalid, WireInput in, int bytes)
+              throws VmStateException {
+            htabCrc.update(longBytes(((long) index << 32) | (nValid << 16) | nInvalid));
+            for (int left = bytes; left > 0; ) {
+              int n = Math.min(left, buf.length);
+              in.readBytes(buf, 0, n);
+              htabCrc.update(buf, 0, n);
+              left -= n;
+            }
+            htabBytes[0] += bytes;
+          }
+        };
     for (StreamEvent e = r.next(); e != null; e = r.next()) {
       if (e instanceof StreamEvent.Configuration c) {
         out.put("configuration", c.configuration().toString());
       } else if (e instanceof StreamEvent.Section s) {
         if (s.isRam()) {
           r.readRam(ram);
+        } else if (s.isHtab()) {
+          r.readHtab(htab);
         } else {
           StateRecord rec = r.readDeviceGeneric();
-          record(out, s.section().idstr() + ":" + s.section().instanceId(), rec);
+          String idstr = s.section().idstr();
+          long instance = s.section().instanceId();
+          int occurrence = seen.merge(instance + ":" + idstr, 1, Integer::sum) - 1;
+          record(out, FieldAssignment.address(idstr, instance, occurrence), rec);
         }
       }
     }
@@ -73,6 +105,11 @@ public final class StateFlattener {
           "ram/" + c.getKey(),
           String.format(
               "length 0x%x, crc32c %08x", sizes.get(c.getKey()), c.getValue().getValue()));
+    }
+    if (r.htabRead()) {
+      out.put(
+          HtabSection.IDSTR,
+          String.format("entries 0x%x bytes, crc32c %08x", htabBytes[0], htabCrc.getValue()));
     }
     return out;
   }
@@ -95,16 +132,26 @@ public final class StateFlattener {
     return out;
   }
 
+  /** One value (of any form) as {@code path... -> value text}, as {@link #flatten} names them. */
+  static Map<String, String> flatten(String path, StateValue v) {
+    Map<String, String> out = new LinkedHashMap<>();
+    value(out, path, v);
+    return out;
+  }
+
+  /** The name under which a record's subsection's values are listed. */
+  static String subsectionSegment(StateRecord r, String subsection) {
+    return subsection.startsWith(r.name() + "/")
+        ? subsection.substring(r.name().length() + 1)
+        : subsection;
+  }
+
   private static void record(Map<String, String> out, String prefix, StateRecord r) {
     for (Map.Entry<String, StateValue> f : r.fields().entrySet()) {
       value(out, prefix + "/" + f.getKey(), f.getValue());
     }
     for (Map.Entry<String, StateRecord> s : r.subsections().entrySet()) {
-      String shortName =
-          s.getKey().startsWith(r.name() + "/")
-              ? s.getKey().substring(r.name().length() + 1)
-              : s.getKey();
-      record(out, prefix + "/" + shortName, s.getValue());
+      record(out, prefix + "/" + subsectionSegment(r, s.getKey()), s.getValue());
     }
   }
 

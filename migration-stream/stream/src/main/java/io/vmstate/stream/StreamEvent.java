@@ -1,6 +1,7 @@
 package io.vmstate.stream;
 
 import io.vmstate.api.SectionRef;
+import io.vmstate.stream.htab.HtabSection;
 import io.vmstate.stream.vmdesc.Vmdesc;
 
 /**
@@ -28,14 +29,33 @@ public sealed interface StreamEvent {
     public boolean isRam() {
       return section.idstr().equals("ram") && section.instanceId() == 0;
     }
+
+    /** Whether this is a section of the pseries hash page table ({@code "spapr/htab"}, 0). */
+    public boolean isHtab() {
+      return section.idstr().equals(HtabSection.IDSTR) && section.instanceId() == 0;
+    }
+
+    /**
+     * Whether this section's body is open-coded by an iterative handler (RAM, the hash page table)
+     * rather than described by the vmdesc.
+     */
+    public boolean isIterative() {
+      return isRam() || isHtab();
+    }
   }
 
   /**
    * The footer after a section body ({@code 0x7e, be32 section id}), checked against the section.
    * {@code sectionOffset} is where the section header started; {@code endOffset} is just after the
-   * footer.
+   * footer. In a stream without footers (machine types up to 2.3) the event still marks the end of
+   * the section, with {@code offset == endOffset} ({@link #present()} false).
    */
   record Footer(long offset, Section section, long endOffset) implements StreamEvent {
+    /** Whether the stream has the footer's bytes (QEMU's send-section-footer). */
+    public boolean present() {
+      return endOffset > offset;
+    }
+
     /** Bytes from the section header to the end of the footer. */
     public long sectionSize() {
       return endOffset - section.offset();

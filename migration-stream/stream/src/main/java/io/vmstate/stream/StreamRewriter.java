@@ -5,6 +5,7 @@ import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.WireInput;
+import io.vmstate.stream.htab.HtabSection;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
@@ -48,6 +49,7 @@ public final class StreamRewriter {
   private final MigrationStreamWriter writer;
   private final Editor editor;
   private final SectionHandler handler;
+  private final OutputCheck.Recorder segments = new OutputCheck.Recorder();
 
   public StreamRewriter(MigrationStreamReader reader, MigrationStreamWriter writer, Editor editor) {
     this(reader, writer, editor, null);
@@ -65,6 +67,22 @@ public final class StreamRewriter {
     this.handler = handler;
   }
 
+  /**
+   * How the input was cut into pieces and where each went in the output, for {@link OutputCheck}
+   * (complete once {@link #run} returned).
+   */
+  public List<OutputCheck.Segment> segments() {
+    return segments.segments();
+  }
+
+  private long in() {
+    return reader.input().position();
+  }
+
+  private long out() {
+    return writer.output().position();
+  }
+
   /** Copies the whole stream. */
   public void run() throws VmStateException {
     for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
@@ -73,12 +91,29 @@ public final class StreamRewriter {
       } else if (e instanceof StreamEvent.Configuration c) {
         writer.configuration(c.configuration());
       } else if (e instanceof StreamEvent.Section s) {
-        if (handler != null && !s.isRam() && handler.rewrite(s, reader, writer)) {
-          continue;
+        if (handler != null && !s.isIterative()) {
+          long outStart = out();
+          segments.cut(OutputCheck.Kind.FRAMING, null, s.offset(), outStart);
+          if (handler.rewrite(s, reader, writer)) {
+            segments.cut(
+                OutputCheck.Kind.RESHAPED,
+                s.section(),
+                null,
+                in(),
+                out(),
+                s.bodyOffset(),
+                outStart + (s.bodyOffset() - s.offset()));
+            continue;
+          }
         }
         writer.sectionHeader(s.type(), s.sectionId(), s.section());
+        segments.cut(OutputCheck.Kind.FRAMING, null, s.bodyOffset(), out());
         if (s.isRam()) {
           reader.readRam(new Copy());
+          segments.cut(OutputCheck.Kind.RAM, s.section(), in(), out());
+        } else if (s.isHtab()) {
+          reader.readHtab(HtabSection.copyTo(writer.output()));
+          segments.cut(OutputCheck.Kind.RAM, s.section(), in(), out());
         } else {
           VmStateDescription<StateRecord> d = reader.schemaFor(s.section());
           StateRecord r = new StateRecord(d.name());
@@ -91,18 +126,24 @@ public final class StreamRewriter {
           } catch (VmStateException x) {
             throw x.inSection(s.section());
           }
+          segments.cut(OutputCheck.Kind.DEVICE, s.section(), in(), out());
         }
       } else if (e instanceof StreamEvent.Footer f) {
-        writer.footer(f.section().sectionId());
+        if (f.present()) {
+          writer.footer(f.section().sectionId());
+        }
       } else if (e instanceof StreamEvent.Command c) {
         writer.command(c.command(), c.payload());
       } else if (e instanceof StreamEvent.Eof) {
         writer.eof();
       } else if (e instanceof StreamEvent.VmDescription v) {
+        segments.cut(OutputCheck.Kind.FRAMING, null, v.offset(), out());
         String json = new QemuJsonWriter().value(null, v.vmdesc().root()).text();
         writer.vmdesc(json.getBytes(StandardCharsets.UTF_8));
+        segments.cut(OutputCheck.Kind.VMDESC, null, in(), out());
       }
     }
+    segments.cut(OutputCheck.Kind.FRAMING, null, in(), out());
     writer.flush();
   }
 

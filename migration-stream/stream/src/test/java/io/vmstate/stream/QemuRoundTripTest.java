@@ -50,7 +50,7 @@ class QemuRoundTripTest {
         registry.register(s.section().idstr(), s.section().instanceId(), d, rec);
         if (s.section().idstr().equals("arm_gicv3")) {
           // gicd_ipriority is indexed by IRQ; priority of IRQ 40 = byte 0x428 - 0x400.
-          FieldAssignment.parse("arm_gicv3/gicd_ipriority[40]=0x5a").apply(rec);
+          FieldAssignment.parse("arm_gicv3/gicd_ipriority[40]=0x5a", "arm_gicv3").apply(rec);
         }
       }
     }

@@ -3,6 +3,7 @@ package io.vmstate.transport;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.netty.buffer.ByteBuf;
+import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -65,6 +66,8 @@ public final class FileReceiver implements EventLoopSink {
     private final IncrementalDecoder decoder;
     private final Runnable sectionDone;
     private long bytes;
+    // What stopped the decoding as the stream arrived; the bytes are still received and kept.
+    private VmStateException undecoded;
 
     private Receiving(
         Path partial, FileChannel channel, IncrementalDecoder decoder, Runnable sectionDone) {
@@ -96,26 +99,50 @@ public final class FileReceiver implements EventLoopSink {
         }
       }
       bytes += n;
-      if (decoder != null) {
-        decoder.feed(buf);
+      if (decoder != null && undecoded == null) {
+        try {
+          decoder.feed(buf);
+        } catch (VmStateException e) {
+          undecoded = e; // the sender goes on: what it considers migrated is kept (complete)
+        }
       }
     }
 
-    /** The stream ended cleanly: finish decoding, check the whole file, move it into place. */
+    /**
+     * The stream ended cleanly: finish decoding, check the whole file, move it into place. When the
+     * stream arrived whole but part of it cannot be decoded (anything but a truncation), the sender
+     * considers it migrated: the bytes are kept as {@code FILE} all the same, and the failure says
+     * so ({@link VmStateDecodeException#keptUndecoded}).
+     */
     @Override
     public void complete() throws IOException, VmStateException {
       try {
         channel.close();
-        if (decoder != null) {
-          decoder.finish(partial);
+        if (decoder != null && undecoded == null) {
+          try {
+            decoder.finish(partial);
+          } catch (VmStateException e) {
+            undecoded = e;
+          }
+        }
+        if (undecoded != null) {
+          if (!decoder.arrivedWhole(undecoded)) {
+            throw undecoded;
+          }
+          move();
+          throw VmStateDecodeException.keptUndecoded(file.toString(), undecoded);
         }
         check.check(partial, sectionDone);
-        Files.move(
-            partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        move();
       } catch (IOException | VmStateException | RuntimeException e) {
         abort(e);
         throw e;
       }
+    }
+
+    private void move() throws IOException {
+      Files.move(
+          partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The migration failed: drop the partial file. */

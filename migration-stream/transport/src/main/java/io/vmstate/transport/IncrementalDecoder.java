@@ -10,6 +10,7 @@ import io.vmstate.codec.WireInput;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamEvent;
+import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -73,12 +74,26 @@ final class IncrementalDecoder {
         };
   }
 
+  /**
+   * Whether what was received is a QEMU migration stream that arrived whole, so that an error other
+   * than a truncation means part of it cannot be decoded rather than that it was cut short: its
+   * header was read, and the stream did not end without the vmdesc it needed (a cut stream and a
+   * stream sent with suppress-vmdesc cannot be told apart).
+   */
+  boolean arrivedWhole(VmStateException failure) {
+    return headerRead
+        && !vmdescMissing
+        && !(failure instanceof VmStateDecodeException d && d.isTruncation());
+  }
+
   /** The first attempt at an item gathers this many bytes (a RAM record header fits). */
   static final int FIRST_TRY = 64;
 
   private static final int SMALL_WINDOW = 4096;
 
   private final MigrationStreamReader reader;
+  private boolean headerRead;
+  private boolean vmdescMissing;
   private final ReaderOptions options;
   private final Sections sections;
   private final Runnable sectionDone;
@@ -209,6 +224,7 @@ final class IncrementalDecoder {
     long from = deferredAt;
     Vmdesc v = VmdescLocator.locate(file, options.maxVmdescBytes());
     if (v == null) {
+      vmdescMissing = true;
       throw VmStateDecodeException.corrupt(
               "the stream ended without its vmdesc trailer (truncated, or sent with"
                   + " suppress-vmdesc), so the device section at byte "
@@ -329,12 +345,17 @@ final class IncrementalDecoder {
       return true;
     }
     StreamEvent e = reader.next();
+    if (e instanceof StreamEvent.Header) {
+      headerRead = true;
+    }
     if (e == null || e instanceof StreamEvent.VmDescription) {
       done = true; // bytes after the trailer still fail: the reader refuses them
     } else if (e instanceof StreamEvent.Section s) {
       if (s.isRam()) {
         inRam = true;
         ramSection = s.section();
+      } else if (s.isHtab()) {
+        reader.readHtab(HtabSink.SKIP);
       } else {
         return sections.device(reader, s);
       }

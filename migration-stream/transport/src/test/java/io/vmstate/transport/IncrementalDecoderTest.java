@@ -357,6 +357,24 @@ class IncrementalDecoderTest {
     assertFalse(Files.exists(dir.resolve("bad.qemu.partial")));
   }
 
+  @Test
+  void aWholeStreamThatCannotBeDecodedIsKeptAndTheFailureSaysSo() throws Exception {
+    // A device section's footer broken: QEMU sent everything, so the bytes must not be lost.
+    byte[] bad = sample.clone();
+    int footer = footerOf(bad, "timer");
+    bad[footer] = 0x7f;
+    Path out = dir.resolve("kept.qemu");
+    MigrationSession s = receive(QemuStreamSink.toFile(out), bad, 4096, bad.length);
+    VmStateException e =
+        assertThrows(VmStateException.class, () -> s.await(Duration.ofSeconds(30)));
+    assertInstanceOf(VmStateDecodeException.class, e);
+    assertTrue(e.getMessage().contains("arrived whole and was kept as " + out), e.getMessage());
+    assertTrue(e.getMessage().contains("Missing section footer for timer"), e.getMessage());
+    assertEquals(footer, e.offset(), e.getMessage());
+    assertArrayEquals(bad, Files.readAllBytes(out));
+    assertFalse(Files.exists(dir.resolve("kept.qemu.partial")));
+  }
+
   private static int deviceSections(byte[] data) throws VmStateException {
     MigrationStreamReader r =
         new MigrationStreamReader(

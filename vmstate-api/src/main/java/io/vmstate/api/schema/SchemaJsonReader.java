@@ -12,9 +12,12 @@ import io.vmstate.api.schema.proto.Presence;
 import io.vmstate.api.schema.proto.SchemaSet;
 import io.vmstate.api.schema.proto.SectionSchema;
 import io.vmstate.api.schema.proto.VarCountSchema;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads QEMU's {@code -dump-vmstate} JSON, or the extended JSON {@link SchemaJsonWriter} writes,
@@ -57,7 +60,19 @@ public final class SchemaJsonReader {
           e.getOriginalMessage(),
           e.getLocation() == null ? -1 : e.getLocation().getByteOffset(),
           e);
+    } catch (CharConversionException e) {
+      // Jackson took the bytes for UTF-16/32 (from their first four) and met an invalid character
+      throw SchemaFormatException.malformedJson(
+          "not text in a JSON encoding (" + e.getMessage() + ")", byteOffset(e.getMessage()), e);
     }
+  }
+
+  private static final Pattern BYTE_OFFSET = Pattern.compile("byte #(\\d+)");
+
+  /** The byte offset Jackson's decoders name in their messages ("byte #123"), or -1. */
+  private static long byteOffset(String message) {
+    Matcher m = BYTE_OFFSET.matcher(String.valueOf(message));
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 
   private SchemaSet readSet() throws IOException, SchemaFormatException {

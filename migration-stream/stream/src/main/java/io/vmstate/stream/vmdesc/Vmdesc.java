@@ -2,6 +2,7 @@ package io.vmstate.stream.vmdesc;
 
 import io.vmstate.api.VmStateDecodeException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,15 +19,21 @@ public final class Vmdesc {
 
   private final Map<String, Object> root;
   private final byte[] json;
-  private final Map<String, Map<String, Object>> byKey = new HashMap<>();
+  private final long offset;
+  private final Map<String, List<Map<String, Object>>> byKey = new HashMap<>();
 
-  private Vmdesc(Map<String, Object> root, byte[] json) {
+  private Vmdesc(Map<String, Object> root, byte[] json, long offset) {
     this.root = root;
     this.json = json;
+    this.offset = offset;
     for (Object d : devices()) {
       @SuppressWarnings("unchecked")
       Map<String, Object> dev = (Map<String, Object>) d;
-      byKey.put(key(String.valueOf(dev.get("name")), toLong(dev.get("instance_id"))), dev);
+      byKey
+          .computeIfAbsent(
+              key(String.valueOf(dev.get("name")), toLong(dev.get("instance_id"))),
+              k -> new ArrayList<>(1))
+          .add(dev);
     }
   }
 
@@ -49,7 +56,7 @@ public final class Vmdesc {
             .atOffset(offset);
       }
     }
-    return new Vmdesc((Map<String, Object>) m, json);
+    return new Vmdesc((Map<String, Object>) m, json, offset);
   }
 
   private static String abbreviate(Object o) {
@@ -61,6 +68,54 @@ public final class Vmdesc {
     return instance + ":" + idstr;
   }
 
+  /**
+   * The number of field entries, starting at {@code fields[i]}, that describe one array element by
+   * element (an array QEMU could not compress), or 0 when {@code fields[i]} has no {@code index}.
+   * Both dialects QEMU writes are read (reference §5.9):
+   *
+   * <ul>
+   *   <li>QEMU 7.2 gives every element an {@code index}: {@code 0, 1, ..., n-1};
+   *   <li>later releases (10.0 included) give {@code index} to all but the last element, which is
+   *       written as if it were a single value: {@code 0, ..., n-2} and then an entry of the same
+   *       name without {@code index} (QEMU's {@code vmsd_desc_field_start} is passed the number of
+   *       elements left, not the array's length). QEMU 10.0's analyzer merges same-name entries
+   *       into one list, so the element belongs to the run.
+   * </ul>
+   *
+   * @throws VmStateDecodeException when the indexes of the run are out of order
+   */
+  public static int elementRun(List<?> fields, int i, String owner) throws VmStateDecodeException {
+    if (!(fields.get(i) instanceof Map<?, ?> first) || !first.containsKey("index")) {
+      return 0;
+    }
+    Object name = first.get("name");
+    int n = 0;
+    while (i + n < fields.size()
+        && fields.get(i + n) instanceof Map<?, ?> f
+        && Objects.equals(name, f.get("name"))) {
+      if (!f.containsKey("index")) {
+        if (f.containsKey("array_len")) {
+          break;
+        }
+        return n + 1; // the last element, written without its index
+      }
+      if (toLong(f.get("index")) != n) {
+        throw VmStateDecodeException.corrupt(
+            "vmdesc entry '"
+                + owner
+                + "' field '"
+                + name
+                + "' has index "
+                + f.get("index")
+                + " where "
+                + n
+                + " was due");
+      }
+      n++;
+    }
+    return n;
+  }
+
   static long toLong(Object o) {
     return o instanceof Number n ? n.longValue() : -1;
   }
@@ -68,6 +123,11 @@ public final class Vmdesc {
   /** The parsed JSON document (ordered maps and lists). */
   public Map<String, Object> root() {
     return root;
+  }
+
+  /** The stream offset of the JSON text (what errors in an entry point at). */
+  public long offset() {
+    return offset;
   }
 
   /** The JSON bytes as they were in the stream. */
@@ -125,7 +185,31 @@ public final class Vmdesc {
 
   /** The entry for section {@code idstr} instance {@code instance}, or null (last one wins). */
   public Map<String, Object> device(String idstr, long instance) {
-    return byKey.get(key(idstr, instance));
+    List<Map<String, Object>> l = byKey.get(key(idstr, instance));
+    return l == null ? null : l.get(l.size() - 1);
+  }
+
+  /**
+   * The entry of the {@code occurrence}-th (from 0) section {@code idstr} instance {@code
+   * instance}, or null. QEMU can write one (idstr, instance) pair more than once (two {@code
+   * -netdev user} give two {@code slirp} sections, both instance 0) and describes them in stream
+   * order, so the n-th such section is described by the n-th such entry.
+   */
+  public Map<String, Object> device(String idstr, long instance, int occurrence) {
+    List<Map<String, Object>> l = byKey.get(key(idstr, instance));
+    return l == null || occurrence >= l.size() ? null : l.get(occurrence);
+  }
+
+  /**
+   * Whether {@code entry} describes a device saved the old way, by a handler without a VMSD (QEMU's
+   * {@code save_state}, e.g. {@code slirp}): it has no {@code vmsd_name} and no {@code version},
+   * only {@code size} and one {@code buffer} field {@code data} of that size (QEMU
+   * migration/savevm.c, vmstate_save).
+   */
+  public static boolean isOldStyle(Map<String, Object> entry) {
+    return !entry.containsKey("vmsd_name")
+        && !entry.containsKey("version")
+        && entry.containsKey("size");
   }
 
   @Override

@@ -10,7 +10,8 @@ import java.util.WeakHashMap;
  * string (which may be an info of QEMU's we read as raw bytes, such as {@code pci config}) and its
  * array form. The vmdesc writer uses it to describe the field again exactly as QEMU did.
  *
- * @param form {@link #SINGLE}, {@link #ARRAY_LEN}, or the element index of a per-element entry
+ * @param form {@link #SINGLE}, {@link #ARRAY_LEN}, {@link #LAST_WITHOUT_INDEX}, or the element
+ *     index of a per-element entry
  */
 public record VmdescMeta(String name, String type, int form) {
   /** A single value: no {@code array_len}, no {@code index}. */
@@ -18,6 +19,12 @@ public record VmdescMeta(String name, String type, int form) {
 
   /** A compressed array: one entry with {@code array_len}. */
   public static final int ARRAY_LEN = -2;
+
+  /**
+   * The last element of a per-element array as releases after 7.2 write it: no {@code index}
+   * ({@link Vmdesc#elementRun}).
+   */
+  public static final int LAST_WITHOUT_INDEX = -3;
 
   private static final Map<Field<?>, VmdescMeta> TAGS =
       Collections.synchronizedMap(new WeakHashMap<>());

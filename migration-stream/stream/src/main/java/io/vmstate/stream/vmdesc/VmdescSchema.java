@@ -6,8 +6,10 @@ import io.vmstate.api.WireType;
 import io.vmstate.codec.Elements;
 import io.vmstate.codec.StateRecord;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -16,9 +18,10 @@ import java.util.function.Function;
  *
  * <ul>
  *   <li>An entry with {@code array_len n} becomes an array of n elements (structs: a struct array).
- *   <li>Consecutive entries of one name with {@code index 0..n-1} (arrays QEMU could not compress)
- *       become one field per element, named {@code name[i]}, bound to element i of one record value
- *       {@code name}; each struct element keeps its own layout and subsections.
+ *   <li>Consecutive entries of one name with {@code index 0..n-1} (arrays QEMU could not compress;
+ *       after 7.2 the last element has no {@code index}, see {@link Vmdesc#elementRun}) become one
+ *       field per element, named {@code name[i]}, bound to element i of one record value {@code
+ *       name}; each struct element keeps its own layout and subsections.
  *   <li>Scalars of the types of reference §3 are read as scalars; {@code struct} entries recurse;
  *       every other type ({@code buffer}, {@code unused_buffer}, {@code vstruct}, {@code tmp},
  *       custom infos such as {@code pci config}) is {@code size} raw bytes, as QEMU's analyzer
@@ -30,12 +33,45 @@ import java.util.function.Function;
  * so saving the records again writes the same vmdesc.
  */
 public final class VmdescSchema {
+  /**
+   * The bound on the bytes one field may claim (256 MiB): sizes and element counts are checked
+   * against it before they are multiplied or reach the description builder.
+   */
+  static final int MAX_FIELD_BYTES = 256 << 20;
+
+  /** Field names a description may repeat (as the builder allows: QEMU's unused and tmp). */
+  private static final Set<String> REPEATABLE = Set.of("unused", "tmp");
+
   private VmdescSchema() {}
 
   /** The description of a device or subsection entry. */
   public static VmStateDescription<StateRecord> describe(Map<String, Object> entry)
       throws VmStateDecodeException {
     return build(entry, Function.identity(), true, null, Function.identity());
+  }
+
+  /**
+   * The description of a section saved the old way ({@link Vmdesc#isOldStyle}): its one {@code
+   * data} buffer of {@code size} bytes, named after the section's idstr and taking the version its
+   * section header gives (QEMU hands that version to the old handler, the vmdesc records none).
+   */
+  public static VmStateDescription<StateRecord> describeOldStyle(
+      Map<String, Object> entry, int version) throws VmStateDecodeException {
+    String idstr = str(entry, "name", "?");
+    long size = Vmdesc.toLong(entry.get("size"));
+    List<Map<String, Object>> fields = list(entry, "fields", idstr);
+    if (fields.size() != 1
+        || !"data".equals(fields.get(0).get("name"))
+        || !"buffer".equals(fields.get(0).get("type"))
+        || Vmdesc.toLong(fields.get(0).get("size")) != size) {
+      throw bad(
+          idstr,
+          "has no vmsd_name and no version (a device saved without a VMSD) but its fields are"
+              + " not one 'data' buffer of its size "
+              + entry.get("size"));
+    }
+    size(idstr, fields.get(0));
+    return finish(entry, Function.identity(), true, null, Function.identity(), idstr, version);
   }
 
   private static VmStateDescription<StateRecord> build(
@@ -46,10 +82,25 @@ public final class VmdescSchema {
       Function<StateRecord, StateRecord> parentScope)
       throws VmStateDecodeException {
     String vmsdName = str(entry, "vmsd_name", "?");
-    int version = (int) Vmdesc.toLong(entry.get("version"));
-    if (version < 0) {
+    if (vmsdName.isEmpty() || vmsdName.length() > 255) {
+      throw bad(vmsdName, "has a vmsd_name of " + vmsdName.length() + " characters (1..255)");
+    }
+    long version = Vmdesc.toLong(entry.get("version"));
+    if (version < 0 || version > Integer.MAX_VALUE) {
       throw bad(vmsdName, "has no version");
     }
+    return finish(entry, scope, top, subsectionName, parentScope, vmsdName, (int) version);
+  }
+
+  private static VmStateDescription<StateRecord> finish(
+      Map<String, Object> entry,
+      Function<StateRecord, StateRecord> scope,
+      boolean top,
+      String subsectionName,
+      Function<StateRecord, StateRecord> parentScope,
+      String vmsdName,
+      int version)
+      throws VmStateDecodeException {
     VmStateDescription.Builder<StateRecord> b =
         VmStateDescription.<StateRecord>named(vmsdName).version(version).minimumVersion(0);
     if (top) {
@@ -63,26 +114,23 @@ public final class VmdescSchema {
     }
     List<Map<String, Object>> fields = list(entry, "fields", vmsdName);
     List<VmdescMeta> metas = new ArrayList<>();
+    // The builder's checks are for programmers; hostile names are refused here first.
+    Set<String> names = new HashSet<>();
     for (int i = 0; i < fields.size(); ) {
       Map<String, Object> f = fields.get(i);
       String name = str(f, "name", null);
       if (name == null) {
         throw bad(vmsdName, "has a field without a name");
       }
-      if (f.containsKey("index")) {
-        int n = 0;
-        while (i + n < fields.size()
-            && name.equals(fields.get(i + n).get("name"))
-            && fields.get(i + n).containsKey("index")) {
-          if (Vmdesc.toLong(fields.get(i + n).get("index")) != n) {
-            throw bad(vmsdName, "field '" + name + "' has index entries out of order");
-          }
-          n++;
+      if (!REPEATABLE.contains(name) && !names.add(name)) {
+        throw bad(vmsdName, "lists field '" + name + "' twice");
+      }
+      int run = Vmdesc.elementRun(fields, i, vmsdName);
+      if (run > 0) {
+        for (int k = 0; k < run; k++) {
+          element(b, metas, vmsdName, fields.get(i + k), name, k, run, scope);
         }
-        for (int k = 0; k < n; k++) {
-          element(b, metas, vmsdName, fields.get(i + k), name, k, n, scope);
-        }
-        i += n;
+        i += run;
       } else {
         long len = f.containsKey("array_len") ? Vmdesc.toLong(f.get("array_len")) : 1;
         if (len < 1 || len > (1 << 24)) {
@@ -94,10 +142,14 @@ public final class VmdescSchema {
     }
     Object subs = entry.get("subsections");
     if (subs != null) {
+      Set<String> subNames = new HashSet<>();
       for (Map<String, Object> s : list(entry, "subsections", vmsdName)) {
         String subName = str(s, "vmsd_name", null);
         if (subName == null || !subName.startsWith(vmsdName) || subName.equals(vmsdName)) {
           throw bad(vmsdName, "lists subsection '" + subName + "' not named after it");
+        }
+        if (!subNames.add(subName)) {
+          throw bad(vmsdName, "lists subsection '" + subName + "' twice");
         }
         Function<StateRecord, StateRecord> subScope = r -> scope.apply(r).subsection(subName);
         b.subsection(build(s, subScope, false, subName, scope));
@@ -128,6 +180,9 @@ public final class VmdescSchema {
       throws VmStateDecodeException {
     String type = str(f, "type", "unknown");
     int size = size(owner, f);
+    if ((long) n * size > MAX_FIELD_BYTES) {
+      throw bad(owner, "field '" + name + "' claims " + n + " x " + size + " bytes");
+    }
     WireType scalar = scalarType(type, size);
     if (type.equals("struct")) {
       VmStateDescription<StateRecord> child = structOf(owner, f);
@@ -169,6 +224,9 @@ public final class VmdescSchema {
     String type = str(f, "type", "unknown");
     int size = size(owner, f);
     WireType scalar = scalarType(type, size);
+    if ((long) n * size > MAX_FIELD_BYTES) {
+      throw bad(owner, "field '" + name + "' claims " + n + " x " + size + " bytes");
+    }
     String fieldName = name + "[" + k + "]";
     if (type.equals("struct")) {
       VmStateDescription<StateRecord> child = structOf(owner, f);
@@ -185,7 +243,7 @@ public final class VmdescSchema {
       WireType raw = rawType(type);
       b.buffer(fieldName, r -> scope.apply(r).bytes(name, raw, n * size), k * size, size);
     }
-    tag(metas, name, type, k);
+    tag(metas, name, type, f.containsKey("index") ? k : VmdescMeta.LAST_WITHOUT_INDEX);
   }
 
   private static void tag(List<VmdescMeta> metas, String name, String type, int form) {
@@ -221,7 +279,7 @@ public final class VmdescSchema {
 
   private static int size(String owner, Map<String, Object> f) throws VmStateDecodeException {
     long s = Vmdesc.toLong(f.get("size"));
-    if (s < 0 || s > (256 << 20)) {
+    if (s < 0 || s >= MAX_FIELD_BYTES) { // below 2^28: size * 8 bits stays an int
       throw bad(owner, "field '" + f.get("name") + "' has size " + f.get("size"));
     }
     return (int) s;

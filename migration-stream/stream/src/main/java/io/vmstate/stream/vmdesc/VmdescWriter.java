@@ -115,6 +115,8 @@ public final class VmdescWriter implements SaveObserver {
     w.str("name", meta != null ? meta.name() : uniqueName(f));
     if (meta != null && meta.form() >= 0) {
       w.int64("index", meta.form());
+    } else if (meta != null && meta.form() == VmdescMeta.LAST_WITHOUT_INDEX) {
+      // written as QEMU after 7.2 writes the last element of a per-element array
     } else if (count > 1) {
       if (compress) {
         w.int64("array_len", count);
