@@ -42,7 +42,7 @@ public final class StreamFileTarget implements MigrationTarget, StreamTarget {
   @Override
   public EventLoopSink.Reception openStream(Runnable sectionDone, RawStreamSink.FileCheck check)
       throws IOException {
-    return QemuStreamSink.receiver(file, check).open(sectionDone);
+    return QemuStreamSink.receiver(file, check).keepingOnlyDecoded().open(sectionDone);
   }
 
   @Override
