@@ -187,4 +187,42 @@ class WholeStreamTest {
     assertEquals(deviceSections(source), r.sections());
     assertTrue(Files.size(out) < Files.size(source) / 4, "no RAM: " + Files.size(out));
   }
+
+  /**
+   * The Hello must announce exactly the stream's device sections: checked before the file is kept.
+   */
+  @Test
+  void aStreamWithFewerSectionsThanAnnouncedIsNotKept() throws Exception {
+    Path source = fixture("gicv2-1cpu.qemu");
+    List<DeviceInfo> announced = new ArrayList<>(WholeStream.open(source).devices());
+    announced.add(DeviceInfo.of("phantom", 0, 1, 1));
+    Path out = dir.resolve("out.qemu");
+    Ends e =
+        migrate(
+            TransportOptions.defaults(),
+            new WholeStream(source, Files.size(source), announced),
+            new StreamFileTarget(out, false));
+    VmStateException atDest =
+        assertThrows(VmStateException.class, () -> e.destination().await(WAIT));
+    assertTrue(
+        atDest.getMessage().contains("the Hello announced " + announced.size()),
+        atDest.getMessage());
+    assertThrows(VmStateException.class, () -> e.source().await(WAIT));
+    assertFalse(Files.exists(out));
+    assertFalse(Files.exists(dir.resolve("out.qemu.partial")));
+  }
+
+  /** A target that takes sections only (here a device-state file target) refuses a whole stream. */
+  @Test
+  void aSectionsOnlyTargetRefusesAWholeStream() throws Exception {
+    Path source = fixture("gicv2-1cpu.qemu");
+    Path out = dir.resolve("out.qemu");
+    Ends e =
+        migrate(
+            TransportOptions.defaults(), WholeStream.open(source), new DeviceStateFileTarget(out));
+    VmStateException refused = assertThrows(VmStateException.class, () -> e.source().await(WAIT));
+    assertInstanceOf(IncompatibleSchemaException.class, refused);
+    assertTrue(refused.getMessage().contains("UNSUPPORTED_PROTOCOL"), refused.getMessage());
+    assertFalse(Files.exists(out));
+  }
 }
