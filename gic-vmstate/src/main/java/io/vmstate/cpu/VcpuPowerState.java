@@ -39,6 +39,7 @@ public final class VcpuPowerState {
       this.kvmValue = kvmValue;
     }
 
+    /** The KVM_MP_STATE_* value. */
     public int kvmValue() {
       return kvmValue;
     }
@@ -65,6 +66,7 @@ public final class VcpuPowerState {
   private boolean wakeupPending;
   private int rawState;
 
+  /** The power state of CPU {@code cpuIndex}, runnable. */
   public VcpuPowerState(int cpuIndex) {
     this.cpuIndex = cpuIndex;
   }
@@ -81,6 +83,7 @@ public final class VcpuPowerState {
     return cpuIndex;
   }
 
+  /** The MP state. */
   public MpState state() {
     return state;
   }

@@ -9,7 +9,9 @@ import io.vmstate.api.VmStateException;
  * copy of an atomic load, so when it fails the object is not committed either.
  */
 public interface BackendHook<T> {
+  /** Fills {@code state} from the hypervisor before it is written; throwing refuses the save. */
   void preSave(T state) throws VmStateException;
 
+  /** Pushes the loaded {@code state} into the hypervisor; throwing refuses the load. */
   void postLoad(T state) throws VmStateException;
 }

@@ -11,24 +11,28 @@ public final class Hooks {
   /** Runs before any field is written. A failure writes nothing and skips post_save. */
   @FunctionalInterface
   public interface PreSave<T> {
+    /** Prepares {@code obj} for saving; throwing refuses the save. */
     void preSave(T obj) throws VmStateException;
   }
 
   /** Runs after the fields and subsections were written (also after a field failure). */
   @FunctionalInterface
   public interface PostSave<T> {
+    /** Runs after {@code obj} was written; throwing fails the save. */
     void postSave(T obj) throws VmStateException;
   }
 
   /** Runs before any field is read. */
   @FunctionalInterface
   public interface PreLoad<T> {
+    /** Prepares {@code obj} for loading; throwing refuses the load. */
     void preLoad(T obj) throws VmStateException;
   }
 
   /** Runs after the fields and the subsections that arrived, with the received version. */
   @FunctionalInterface
   public interface PostLoad<T> {
+    /** Finishes a load of {@code obj} from data at {@code versionId}; throwing refuses the load. */
     void postLoad(T obj, int versionId) throws VmStateException;
   }
 
@@ -39,18 +43,21 @@ public final class Hooks {
    */
   @FunctionalInterface
   public interface FieldExists<T> {
+    /** Whether the field is on the wire for {@code obj} at {@code versionId}. */
     boolean test(T obj, int versionId);
   }
 
   /** QEMU's {@code needed}: evaluated on save only. */
   @FunctionalInterface
   public interface Needed<T> {
+    /** Whether the subsection (or section) is sent for {@code obj}. */
     boolean test(T obj);
   }
 
   /** Setter of a boolean member. */
   @FunctionalInterface
   public interface BoolSetter<T> {
+    /** Stores {@code value} into {@code obj}. */
     void set(T obj, boolean value);
   }
 }

@@ -25,6 +25,9 @@ public class IncompatibleSchemaException extends VmStateException {
     return new IncompatibleSchemaException(problems);
   }
 
+  /**
+   * The checker's error lines, one per incompatibility (never empty when thrown by the checker).
+   */
   public ImmutableList<String> problems() {
     return problems;
   }

@@ -43,14 +43,17 @@ public final class ListField<T, E> extends Field<T> {
     return -1;
   }
 
+  /** The accessor of the list (a load clears it and appends the elements read). */
   public Function<T, List<E>> list() {
     return list;
   }
 
+  /** Makes an empty element for each one read on load. */
   public Supplier<E> newElement() {
     return newElement;
   }
 
+  /** The element description. */
   public VmStateDescription<E> element() {
     return element;
   }

@@ -89,6 +89,7 @@ public final class StructField<T, S> extends Field<T> {
     return accessor;
   }
 
+  /** Whether the field is an array of structs (otherwise a single struct). */
   public boolean isArray() {
     return array;
   }
@@ -98,6 +99,7 @@ public final class StructField<T, S> extends Field<T> {
     return pointerArray;
   }
 
+  /** The first element sent of a sub-array; 0 otherwise. */
   public int start() {
     return start;
   }
@@ -117,10 +119,12 @@ public final class StructField<T, S> extends Field<T> {
     return allocator;
   }
 
+  /** Makes the array a variable array allocated on load; null when none is allocated. */
   public IntFunction<S[]> newArray() {
     return newArray;
   }
 
+  /** Makes each element of an array allocated on load; null when none is allocated. */
   public Supplier<S> newElement() {
     return newElement;
   }

@@ -35,6 +35,7 @@ public final class TmpField<T, S> extends Field<T> {
     return scratch;
   }
 
+  /** The description run on the scratch object. */
   public VmStateDescription<S> child() {
     return child;
   }

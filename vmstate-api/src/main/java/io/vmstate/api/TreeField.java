@@ -44,6 +44,7 @@ public final class TreeField<T, K, V> extends Field<T> {
     return -1;
   }
 
+  /** The accessor of the map (a load fills it in key order). */
   public Function<T, NavigableMap<K, V>> map() {
     return map;
   }
@@ -53,18 +54,22 @@ public final class TreeField<T, K, V> extends Field<T> {
     return key == null;
   }
 
+  /** The key description, or null for direct (be64) keys. */
   public VmStateDescription<K> keyDescription() {
     return key;
   }
 
+  /** Makes an empty key for each node read, or null for direct keys. */
   public Supplier<K> newKey() {
     return newKey;
   }
 
+  /** The value description. */
   public VmStateDescription<V> valueDescription() {
     return value;
   }
 
+  /** Makes an empty value for each node read. */
   public Supplier<V> newValue() {
     return newValue;
   }

@@ -51,14 +51,17 @@ public class VersionMismatchException extends VmStateDecodeException {
     return VersionWindow.of(minimum, maximum);
   }
 
+  /** The version the stream carried. */
   public int received() {
     return received;
   }
 
+  /** The oldest version the local description accepts. */
   public int minimum() {
     return minimum;
   }
 
+  /** The newest version the local description accepts (its own version). */
   public int maximum() {
     return maximum;
   }

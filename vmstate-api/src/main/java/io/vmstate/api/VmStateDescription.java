@@ -80,6 +80,7 @@ public final class VmStateDescription<T> {
     return new Builder<>(name);
   }
 
+  /** QEMU's name for this description: the section idstr or, for a subsection, its full name. */
   public String name() {
     return name;
   }
@@ -99,6 +100,7 @@ public final class VmStateDescription<T> {
     return VersionWindow.of(minimumVersion, version);
   }
 
+  /** The save order among top-level sections (QEMU's {@code priority}; higher first). */
   public MigrationPriority priority() {
     return priority;
   }
@@ -108,6 +110,7 @@ public final class VmStateDescription<T> {
     return unmigratable;
   }
 
+  /** The fields in wire order. */
   public ImmutableList<Field<T>> fields() {
     return fields;
   }
@@ -137,18 +140,22 @@ public final class VmStateDescription<T> {
     return null;
   }
 
+  /** The pre_save hook, or null when there is none. */
   public Hooks.PreSave<T> preSave() {
     return preSave;
   }
 
+  /** The post_save hook, or null when there is none. */
   public Hooks.PostSave<T> postSave() {
     return postSave;
   }
 
+  /** The pre_load hook, or null when there is none. */
   public Hooks.PreLoad<T> preLoad() {
     return preLoad;
   }
 
+  /** The post_load hook, or null when there is none. */
   public Hooks.PostLoad<T> postLoad() {
     return postLoad;
   }
@@ -215,12 +222,14 @@ public final class VmStateDescription<T> {
 
     // ---- description attributes ----
 
+    /** QEMU's {@code version_id}, the version saves are written at (0 or more; default 0). */
     public Builder<T> version(int v) {
       checkArgument(v >= 0, "%s: version %s is negative", name, v);
       this.version = v;
       return this;
     }
 
+    /** QEMU's {@code minimum_version_id}, the oldest version a load accepts (0 or more). */
     public Builder<T> minimumVersion(int v) {
       checkArgument(v >= 0, "%s: minimum version %s is negative", name, v);
       this.minimumVersion = v;
@@ -228,31 +237,37 @@ public final class VmStateDescription<T> {
       return this;
     }
 
+    /** QEMU's {@code priority}: where the section is saved among the others (not null). */
     public Builder<T> priority(MigrationPriority p) {
       this.priority = checkNotNull(p);
       return this;
     }
 
+    /** Marks the device as refusing migration (QEMU's {@code unmigratable}). */
     public Builder<T> unmigratable() {
       this.unmigratable = true;
       return this;
     }
 
+    /** Sets the pre_save hook (not null); a method reference reads best. */
     public Builder<T> preSave(Hooks.PreSave<T> hook) {
       this.preSave = checkNotNull(hook);
       return this;
     }
 
+    /** Sets the post_save hook (not null). */
     public Builder<T> postSave(Hooks.PostSave<T> hook) {
       this.postSave = checkNotNull(hook);
       return this;
     }
 
+    /** Sets the pre_load hook (not null). */
     public Builder<T> preLoad(Hooks.PreLoad<T> hook) {
       this.preLoad = checkNotNull(hook);
       return this;
     }
 
+    /** Sets the post_load hook (not null); it receives the version the stream carried. */
     public Builder<T> postLoad(Hooks.PostLoad<T> hook) {
       this.postLoad = checkNotNull(hook);
       return this;
@@ -317,40 +332,51 @@ public final class VmStateDescription<T> {
 
     // ---- scalars ----
 
+    /** A bool: one byte, 1 or 0 (QEMU's {@code VMSTATE_BOOL}); on load any nonzero byte is true. */
     public Builder<T> bool(String field, Predicate<T> get, Hooks.BoolSetter<T> set) {
       checkNotNull(get, "%s.%s: getter", name, field);
       checkNotNull(set, "%s.%s: setter", name, field);
       return scalar(field, WireType.BOOL, o -> get.test(o) ? 1 : 0, (o, v) -> set.set(o, v != 0));
     }
 
+    /** A signed byte (QEMU's {@code VMSTATE_INT8}). */
     public Builder<T> int8(String field, ToIntFunction<T> get, ObjIntConsumer<T> set) {
       return intScalar(field, WireType.INT8, get, set);
     }
 
+    /** An unsigned byte (QEMU's {@code VMSTATE_UINT8}); the setter gets 0..255. */
     public Builder<T> uint8(String field, ToIntFunction<T> get, ObjIntConsumer<T> set) {
       return intScalar(field, WireType.UINT8, get, set);
     }
 
+    /** A big-endian signed 16-bit value (QEMU's {@code VMSTATE_INT16}). */
     public Builder<T> int16(String field, ToIntFunction<T> get, ObjIntConsumer<T> set) {
       return intScalar(field, WireType.INT16, get, set);
     }
 
+    /**
+     * A big-endian unsigned 16-bit value (QEMU's {@code VMSTATE_UINT16}); the setter gets 0..65535.
+     */
     public Builder<T> uint16(String field, ToIntFunction<T> get, ObjIntConsumer<T> set) {
       return intScalar(field, WireType.UINT16, get, set);
     }
 
+    /** A big-endian signed 32-bit value (QEMU's {@code VMSTATE_INT32}). */
     public Builder<T> int32(String field, ToIntFunction<T> get, ObjIntConsumer<T> set) {
       return intScalar(field, WireType.INT32, get, set);
     }
 
+    /** A big-endian unsigned 32-bit value (QEMU's {@code VMSTATE_UINT32}), held in a Java int. */
     public Builder<T> uint32(String field, ToIntFunction<T> get, ObjIntConsumer<T> set) {
       return intScalar(field, WireType.UINT32, get, set);
     }
 
+    /** A big-endian signed 64-bit value (QEMU's {@code VMSTATE_INT64}). */
     public Builder<T> int64(String field, ToLongFunction<T> get, ObjLongConsumer<T> set) {
       return scalar(field, WireType.INT64, get, set);
     }
 
+    /** A big-endian unsigned 64-bit value (QEMU's {@code VMSTATE_UINT64}), held in a Java long. */
     public Builder<T> uint64(String field, ToLongFunction<T> get, ObjLongConsumer<T> set) {
       return scalar(field, WireType.UINT64, get, set);
     }
@@ -360,6 +386,7 @@ public final class VmStateDescription<T> {
       return scalar(field, WireType.TIMER, get, set);
     }
 
+    /** A big-endian IEEE 754 double (QEMU's {@code VMSTATE_FLOAT64}). */
     public Builder<T> float64(String field, ToDoubleFunction<T> get, ObjDoubleConsumer<T> set) {
       return doubleScalar(field, WireType.FLOAT64, get, set);
     }
@@ -374,18 +401,22 @@ public final class VmStateDescription<T> {
       return check(field, WireType.UINT8_EQUAL, o -> get.applyAsInt(o), hint);
     }
 
+    /** A big-endian u16 the destination must already have: a mismatch fails the load. */
     public Builder<T> uint16Equal(String field, ToIntFunction<T> get) {
       return check(field, WireType.UINT16_EQUAL, o -> get.applyAsInt(o), null);
     }
 
+    /** A big-endian u32 the destination must already have: a mismatch fails the load. */
     public Builder<T> uint32Equal(String field, ToIntFunction<T> get) {
       return check(field, WireType.UINT32_EQUAL, o -> get.applyAsInt(o), null);
     }
 
+    /** A big-endian s32 the destination must already have: a mismatch fails the load. */
     public Builder<T> int32Equal(String field, ToIntFunction<T> get) {
       return check(field, WireType.INT32_EQUAL, o -> get.applyAsInt(o), null);
     }
 
+    /** A big-endian u64 the destination must already have: a mismatch fails the load. */
     public Builder<T> uint64Equal(String field, ToLongFunction<T> get) {
       return check(field, WireType.UINT64_EQUAL, get, null);
     }
@@ -434,78 +465,113 @@ public final class VmStateDescription<T> {
 
     // ---- arrays ----
 
+    /**
+     * {@code count} bools (one byte each) of the array {@code get} returns (at least that long).
+     */
     public Builder<T> boolArray(String field, Function<T, boolean[]> get, int count) {
       return array(WireType.BOOL, field, get, count);
     }
 
+    /** {@code count} unsigned bytes of the array {@code get} returns (at least that long). */
     public Builder<T> uint8Array(String field, Function<T, byte[]> get, int count) {
       return array(WireType.UINT8, field, get, count);
     }
 
+    /** {@code count} signed bytes of the array {@code get} returns (at least that long). */
     public Builder<T> int8Array(String field, Function<T, byte[]> get, int count) {
       return array(WireType.INT8, field, get, count);
     }
 
+    /** {@code count} big-endian u16 elements of the array {@code get} returns. */
     public Builder<T> uint16Array(String field, Function<T, short[]> get, int count) {
       return array(WireType.UINT16, field, get, count);
     }
 
+    /** {@code count} big-endian s16 elements of the array {@code get} returns. */
     public Builder<T> int16Array(String field, Function<T, short[]> get, int count) {
       return array(WireType.INT16, field, get, count);
     }
 
+    /** {@code count} big-endian u32 elements of the array {@code get} returns. */
     public Builder<T> uint32Array(String field, Function<T, int[]> get, int count) {
       return array(WireType.UINT32, field, get, count);
     }
 
+    /** {@code count} big-endian s32 elements of the array {@code get} returns. */
     public Builder<T> int32Array(String field, Function<T, int[]> get, int count) {
       return array(WireType.INT32, field, get, count);
     }
 
+    /** {@code count} big-endian u64 elements of the array {@code get} returns. */
     public Builder<T> uint64Array(String field, Function<T, long[]> get, int count) {
       return array(WireType.UINT64, field, get, count);
     }
 
+    /** {@code count} big-endian s64 elements of the array {@code get} returns. */
     public Builder<T> int64Array(String field, Function<T, long[]> get, int count) {
       return array(WireType.INT64, field, get, count);
     }
 
+    /** {@code count} timers (each the expiry in ns as be64, or -1 when not armed). */
     public Builder<T> timerArray(String field, Function<T, long[]> get, int count) {
       return array(WireType.TIMER, field, get, count);
     }
 
+    /**
+     * Elements {@code [start, start + count)} of an {@code arrayLength}-byte array (QEMU's {@code
+     * VMSTATE_UINT8_SUB_ARRAY}); a range outside the array fails the build.
+     */
     public Builder<T> uint8SubArray(
         String field, Function<T, byte[]> get, int start, int count, int arrayLength) {
       return subArray(WireType.UINT8, field, get, start, count, arrayLength);
     }
 
+    /**
+     * Elements {@code [start, start + count)} of an {@code arrayLength}-element u16 array; a range
+     * outside the array fails the build.
+     */
     public Builder<T> uint16SubArray(
         String field, Function<T, short[]> get, int start, int count, int arrayLength) {
       return subArray(WireType.UINT16, field, get, start, count, arrayLength);
     }
 
+    /**
+     * Elements {@code [start, start + count)} of an {@code arrayLength}-element u32 array; a range
+     * outside the array fails the build.
+     */
     public Builder<T> uint32SubArray(
         String field, Function<T, int[]> get, int start, int count, int arrayLength) {
       return subArray(WireType.UINT32, field, get, start, count, arrayLength);
     }
 
+    /**
+     * Elements {@code [start, start + count)} of an {@code arrayLength}-element u64 array; a range
+     * outside the array fails the build.
+     */
     public Builder<T> uint64SubArray(
         String field, Function<T, long[]> get, int start, int count, int arrayLength) {
       return subArray(WireType.UINT64, field, get, start, count, arrayLength);
     }
 
+    /**
+     * A {@code rows} x {@code cols} byte array, row after row (QEMU's {@code
+     * VMSTATE_UINT8_2DARRAY}).
+     */
     public Builder<T> uint8Array2d(String field, Function<T, byte[][]> get, int rows, int cols) {
       return array2d(WireType.UINT8, field, get, rows, cols);
     }
 
+    /** A {@code rows} x {@code cols} u16 array, row after row. */
     public Builder<T> uint16Array2d(String field, Function<T, short[][]> get, int rows, int cols) {
       return array2d(WireType.UINT16, field, get, rows, cols);
     }
 
+    /** A {@code rows} x {@code cols} u32 array, row after row. */
     public Builder<T> uint32Array2d(String field, Function<T, int[][]> get, int rows, int cols) {
       return array2d(WireType.UINT32, field, get, rows, cols);
     }
 
+    /** A {@code rows} x {@code cols} u64 array, row after row. */
     public Builder<T> uint64Array2d(String field, Function<T, long[][]> get, int rows, int cols) {
       return array2d(WireType.UINT64, field, get, rows, cols);
     }
@@ -550,18 +616,30 @@ public final class VmStateDescription<T> {
       return add(new ArrayField<>(field, type, erase(get), 0, -1, 0, count, allocate));
     }
 
+    /**
+     * A u64 array whose length {@code count} names; {@code allocate} (or null to load into the
+     * existing array) gets a fresh array of that length on load.
+     */
     public Builder<T> uint64VarArray(
         String field, VarCount<T> count, Function<T, long[]> get, BiConsumer<T, long[]> allocate) {
       return varArray(
           WireType.UINT64, field, count, get, allocate == null ? null : castSetter(allocate));
     }
 
+    /**
+     * A u32 array whose length {@code count} names; {@code allocate} (or null to load into the
+     * existing array) gets a fresh array of that length on load.
+     */
     public Builder<T> uint32VarArray(
         String field, VarCount<T> count, Function<T, int[]> get, BiConsumer<T, int[]> allocate) {
       return varArray(
           WireType.UINT32, field, count, get, allocate == null ? null : castSetter(allocate));
     }
 
+    /**
+     * A byte array whose length {@code count} names; {@code allocate} (or null to load into the
+     * existing array) gets a fresh array of that length on load.
+     */
     public Builder<T> uint8VarArray(
         String field, VarCount<T> count, Function<T, byte[]> get, BiConsumer<T, byte[]> allocate) {
       return varArray(
@@ -631,6 +709,10 @@ public final class VmStateDescription<T> {
 
     // ---- structs ----
 
+    /**
+     * A nested struct (QEMU's {@code VMSTATE_STRUCT}): the child's fields inline, then the child's
+     * subsections.
+     */
     public <S> Builder<T> struct(String field, Function<T, S> get, VmStateDescription<S> child) {
       return add(
           new StructField<T, S>(field, child, get, false, false, 0, 1, null, null, null, null, -1));
@@ -645,6 +727,10 @@ public final class VmStateDescription<T> {
               field, child, get, false, false, 0, 1, null, null, null, null, structVersion));
     }
 
+    /**
+     * {@code count} nested structs of the array {@code get} returns (QEMU's {@code
+     * VMSTATE_STRUCT_ARRAY}).
+     */
     public <S> Builder<T> structArray(
         String field, Function<T, S[]> get, int count, VmStateDescription<S> child) {
       return add(
@@ -652,6 +738,10 @@ public final class VmStateDescription<T> {
               field, child, get, true, false, 0, count, null, null, null, null, -1));
     }
 
+    /**
+     * Structs {@code [start, start + count)} of an {@code arrayLength}-element array; a range
+     * outside the array fails the build.
+     */
     public <S> Builder<T> structSubArray(
         String field,
         Function<T, S[]> get,
@@ -707,6 +797,10 @@ public final class VmStateDescription<T> {
 
     // ---- containers ----
 
+    /**
+     * QEMU's {@code VMSTATE_QTAILQ_V}: each element preceded by the byte 1, the list ended by 0; on
+     * load elements come from {@code newElement}.
+     */
     public <E> Builder<T> qtailq(
         String field,
         Function<T, List<E>> list,
@@ -715,6 +809,10 @@ public final class VmStateDescription<T> {
       return add(new ListField<>(field, WireType.QTAILQ, list, newElement, element));
     }
 
+    /**
+     * QEMU's {@code VMSTATE_QLIST_V}: each element preceded by the byte 1, the list ended by 0; on
+     * load elements come from {@code newElement}.
+     */
     public <E> Builder<T> qlist(
         String field,
         Function<T, List<E>> list,
@@ -723,6 +821,10 @@ public final class VmStateDescription<T> {
       return add(new ListField<>(field, WireType.QLIST, list, newElement, element));
     }
 
+    /**
+     * QEMU's {@code VMSTATE_GTREE_V}: be32 node count, then per node in key order the byte 1, the
+     * key struct and the value struct; ended by 0.
+     */
     public <K, V> Builder<T> gtree(
         String field,
         Function<T, NavigableMap<K, V>> map,
@@ -735,6 +837,10 @@ public final class VmStateDescription<T> {
       return add(new TreeField<>(field, map, key, newKey, value, newValue));
     }
 
+    /**
+     * QEMU's {@code VMSTATE_GTREE_DIRECT_KEY_V}: be32 node count, then per node the byte 1, a be64
+     * key and the value struct; ended by 0.
+     */
     public <V> Builder<T> gtreeDirectKey(
         String field,
         Function<T, NavigableMap<Long, V>> map,

@@ -18,14 +18,19 @@ public record DecodeLimits(long maxArrayLength, long maxBufferBytes, int maxDept
     checkArgument(maxDepth >= 1, "maxDepth (%s) must be >= 1", maxDepth);
   }
 
+  /** These limits with the largest array or list a load may allocate set to {@code n} elements. */
   public DecodeLimits withMaxArrayLength(long n) {
     return new DecodeLimits(n, maxBufferBytes, maxDepth);
   }
 
+  /** These limits with the largest buffer a load may allocate set to {@code n} bytes. */
   public DecodeLimits withMaxBufferBytes(long n) {
     return new DecodeLimits(maxArrayLength, n, maxDepth);
   }
 
+  /**
+   * These limits with the deepest nesting of structs and subsections set to {@code n} (at least 1).
+   */
   public DecodeLimits withMaxDepth(int n) {
     return new DecodeLimits(maxArrayLength, maxBufferBytes, n);
   }

@@ -23,6 +23,20 @@ import java.util.List;
  * The executable form of a description: its field codecs and its subsections' plans, compiled once
  * and cached per description (weakly, so descriptions built per stream from a vmdesc go away). It
  * runs QEMU's save and load algorithms (reference §1.2, §1.3, §4).
+ *
+ * <p>A subsection follows its parent's fields: {@code 0x05}, the str8 name, the be32 version, then
+ * its body, with no length and no end marker (the loader knows a subsection by peeking at the 0x05
+ * and the name). From the committed QEMU 7.2 fixture {@code virt-gicv3-smp2.qemu}, the last bytes
+ * of the {@code arm_gicv3} section:
+ *
+ * <pre>
+ * 0x59d90  05                        QEMU_VM_SUBSECTION
+ * 0x59d91  25                        str8 length 37
+ * 0x59d92  61 72 6d ... 62 75 67     "arm_gicv3/gicd_no_migration_shift_bug"
+ * 0x59db7  00 00 00 01               be32 version 1
+ * 0x59dbb  01                        body: bool gicd_no_migration_shift_bug = true
+ * 0x59dbc  7e 00 00 00 0a            not a subsection: the section's footer, so loading stops
+ * </pre>
  */
 final class Plan<T> {
   static final int SUBSECTION = 0x05;

@@ -51,10 +51,15 @@ public final class StateRecord implements StateValue {
     return Collections.unmodifiableMap(subsections);
   }
 
+  /** The value of {@code field}, or null when the record has no such field. */
   public StateValue get(String field) {
     return fields.get(field);
   }
 
+  /**
+   * Sets {@code field} to {@code value} (neither null), keeping the field's first position; returns
+   * this record.
+   */
   public StateRecord put(String field, StateValue value) {
     fields.put(checkNotNull(field), checkNotNull(value));
     return this;

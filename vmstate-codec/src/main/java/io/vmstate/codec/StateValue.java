@@ -44,6 +44,7 @@ public sealed interface StateValue
       checkNotNull(values);
     }
 
+    /** The number of elements. */
     public int length() {
       return java.lang.reflect.Array.getLength(values);
     }

@@ -33,6 +33,7 @@ public final class VmStateCodec {
     return new VmStateCodec(limits);
   }
 
+  /** The limits this codec enforces on loads. */
   public DecodeLimits limits() {
     return limits;
   }

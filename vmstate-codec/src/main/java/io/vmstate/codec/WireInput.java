@@ -157,6 +157,7 @@ public final class WireInput {
     }
   }
 
+  /** Reads one byte as 0..255; a truncation error at the end of the input. */
   public int readU8() throws VmStateDecodeException {
     if (pos >= limit) {
       require(1);
@@ -172,6 +173,7 @@ public final class WireInput {
     return buf[pos + ahead] & 0xff;
   }
 
+  /** Reads a big-endian 16-bit value; a truncation error when fewer than 2 bytes are left. */
   public short readBe16() throws VmStateDecodeException {
     if (limit - pos < 2) {
       require(2);
@@ -181,6 +183,7 @@ public final class WireInput {
     return v;
   }
 
+  /** Reads a big-endian 32-bit value; a truncation error when fewer than 4 bytes are left. */
   public int readBe32() throws VmStateDecodeException {
     if (limit - pos < 4) {
       require(4);
@@ -190,6 +193,7 @@ public final class WireInput {
     return v;
   }
 
+  /** Reads a big-endian 64-bit value; a truncation error when fewer than 8 bytes are left. */
   public long readBe64() throws VmStateDecodeException {
     if (limit - pos < 8) {
       require(8);

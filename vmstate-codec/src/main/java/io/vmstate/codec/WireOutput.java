@@ -83,6 +83,10 @@ public final class WireOutput {
     pos = 0;
   }
 
+  /**
+   * Writes the low 8 bits of {@code v}; an I/O failure of the sink is a {@link
+   * VmStateEncodeException}.
+   */
   public void writeU8(int v) throws VmStateEncodeException {
     if (pos >= buf.length) {
       room(1);
@@ -90,6 +94,7 @@ public final class WireOutput {
     buf[pos++] = (byte) v;
   }
 
+  /** Writes the low 16 bits of {@code v}, big-endian. */
   public void writeBe16(int v) throws VmStateEncodeException {
     if (buf.length - pos < 2) {
       room(2);
@@ -98,6 +103,7 @@ public final class WireOutput {
     pos += 2;
   }
 
+  /** Writes {@code v} big-endian. */
   public void writeBe32(int v) throws VmStateEncodeException {
     if (buf.length - pos < 4) {
       room(4);
@@ -106,6 +112,7 @@ public final class WireOutput {
     pos += 4;
   }
 
+  /** Writes {@code v} big-endian. */
   public void writeBe64(long v) throws VmStateEncodeException {
     if (buf.length - pos < 8) {
       room(8);
@@ -114,6 +121,9 @@ public final class WireOutput {
     pos += 8;
   }
 
+  /**
+   * Writes {@code len} bytes of {@code src} from {@code off} (large runs go to the sink directly).
+   */
   public void writeBytes(byte[] src, int off, int len) throws VmStateEncodeException {
     if (sink != null && len > DRAIN_AT) {
       drain();
@@ -130,6 +140,7 @@ public final class WireOutput {
     pos += len;
   }
 
+  /** Writes all of {@code src}. */
   public void writeBytes(byte[] src) throws VmStateEncodeException {
     writeBytes(src, 0, src.length);
   }
@@ -156,6 +167,7 @@ public final class WireOutput {
     writeBytes(b, 0, b.length);
   }
 
+  /** Writes {@code n} elements of {@code src} from {@code off}, each big-endian. */
   public void writeShorts(short[] src, int off, int n) throws VmStateEncodeException {
     room(n * 2);
     for (int i = 0; i < n; i++, pos += 2) {
@@ -163,6 +175,7 @@ public final class WireOutput {
     }
   }
 
+  /** Writes {@code n} elements of {@code src} from {@code off}, each big-endian. */
   public void writeInts(int[] src, int off, int n) throws VmStateEncodeException {
     room(n * 4);
     for (int i = 0; i < n; i++, pos += 4) {
@@ -170,6 +183,7 @@ public final class WireOutput {
     }
   }
 
+  /** Writes {@code n} elements of {@code src} from {@code off}, each big-endian. */
   public void writeLongs(long[] src, int off, int n) throws VmStateEncodeException {
     room(n * 8);
     for (int i = 0; i < n; i++, pos += 8) {

@@ -15,6 +15,7 @@ public final class ChunkedInputStream extends InputStream {
   private final int chunk;
   private long position;
 
+  /** Wraps {@code in} so that a read returns at most {@code chunk} bytes (at least 1). */
   public ChunkedInputStream(InputStream in, int chunk) {
     if (chunk < 1) {
       throw new IllegalArgumentException("chunk must be >= 1: " + chunk);

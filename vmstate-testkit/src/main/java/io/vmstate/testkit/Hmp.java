@@ -91,10 +91,12 @@ public final class Hmp implements AutoCloseable {
     return m.find() ? m.group(1) : "none";
   }
 
+  /** Pauses the VM (HMP {@code stop}); any answer text is a {@link QemuException}. */
   public void stop() {
     expectQuiet("stop");
   }
 
+  /** Resumes the VM (HMP {@code cont}); any answer text is a {@link QemuException}. */
   public void cont() {
     expectQuiet("cont");
   }

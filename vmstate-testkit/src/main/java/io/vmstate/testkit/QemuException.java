@@ -7,10 +7,12 @@ package io.vmstate.testkit;
 public class QemuException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** A failure described by {@code message}. */
   public QemuException(String message) {
     super(message);
   }
 
+  /** A failure described by {@code message}, caused by {@code cause}. */
   public QemuException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -64,6 +64,7 @@ public final class QemuMachine implements AutoCloseable {
     this.command = new ArrayList<>();
   }
 
+  /** A builder holding the defaults (see each setter). */
   public static Builder builder() {
     return new Builder();
   }
@@ -78,14 +79,17 @@ public final class QemuMachine implements AutoCloseable {
     return dir;
   }
 
+  /** The qtest connection (memory-mapped register access). */
   public Qtest qtest() {
     return qtest;
   }
 
+  /** The human monitor connection. */
   public Hmp hmp() {
     return hmp;
   }
 
+  /** The QEMU process. */
   public Process process() {
     return process;
   }
@@ -414,6 +418,7 @@ public final class QemuMachine implements AutoCloseable {
       return this;
     }
 
+    /** The {@code -smp} CPU count. */
     public Builder smp(int smp) {
       this.smp = smp;
       return this;
@@ -461,16 +466,19 @@ public final class QemuMachine implements AutoCloseable {
       return this;
     }
 
+    /** How long QEMU may take to connect qtest and the monitor (default 30 s). */
     public Builder startupTimeout(Duration d) {
       this.startupTimeout = d;
       return this;
     }
 
+    /** How long one qtest or monitor command may wait for its answer (default 20 s). */
     public Builder commandTimeout(Duration d) {
       this.commandTimeout = d;
       return this;
     }
 
+    /** How long a migration may take to complete (default 60 s). */
     public Builder migrationTimeout(Duration d) {
       this.migrationTimeout = d;
       return this;

@@ -47,34 +47,42 @@ public final class Qtest implements AutoCloseable {
     return this;
   }
 
+  /** Writes the low byte of {@code value} to guest physical address {@code addr}. */
   public void writeb(long addr, int value) {
     ok("writeb " + hex(addr) + " " + hex(value & 0xffL));
   }
 
+  /** Writes the low 16 bits of {@code value} to guest physical address {@code addr}. */
   public void writew(long addr, int value) {
     ok("writew " + hex(addr) + " " + hex(value & 0xffffL));
   }
 
+  /** Writes the 32-bit {@code value} to guest physical address {@code addr}. */
   public void writel(long addr, int value) {
     ok("writel " + hex(addr) + " " + hex(value & 0xffffffffL));
   }
 
+  /** Writes the 64-bit {@code value} to guest physical address {@code addr}. */
   public void writeq(long addr, long value) {
     ok("writeq " + hex(addr) + " " + hex(value));
   }
 
+  /** Reads the byte at guest physical address {@code addr} (0..255). */
   public int readb(long addr) {
     return (int) value("readb " + hex(addr)) & 0xff;
   }
 
+  /** Reads the 16-bit value at guest physical address {@code addr} (0..65535). */
   public int readw(long addr) {
     return (int) value("readw " + hex(addr)) & 0xffff;
   }
 
+  /** Reads the 32-bit value at guest physical address {@code addr}. */
   public int readl(long addr) {
     return (int) value("readl " + hex(addr));
   }
 
+  /** Reads the 64-bit value at guest physical address {@code addr}. */
   public long readq(long addr) {
     return value("readq " + hex(addr));
   }

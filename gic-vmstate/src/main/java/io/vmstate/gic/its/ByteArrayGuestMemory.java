@@ -11,6 +11,10 @@ public final class ByteArrayGuestMemory implements GuestMemory {
   private final long base;
   private final byte[] bytes;
 
+  /**
+   * A region at guest physical address {@code base} (not negative) backed by {@code bytes} (not
+   * copied).
+   */
   public ByteArrayGuestMemory(long base, byte[] bytes) {
     checkArgument(base >= 0, "base 0x%s is negative", Long.toHexString(base));
     this.base = base;
@@ -22,6 +26,7 @@ public final class ByteArrayGuestMemory implements GuestMemory {
     return new ByteArrayGuestMemory(base, new byte[size]);
   }
 
+  /** The guest physical address of the first byte. */
   public long base() {
     return base;
   }

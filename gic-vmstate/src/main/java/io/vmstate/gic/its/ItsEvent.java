@@ -16,6 +16,7 @@ public record ItsEvent(int eventId, int intid, int icid, int vpeId) {
     return new ItsEvent(eventId, lpi, icid, -1);
   }
 
+  /** Whether this is a virtual (GICv4) translation. */
   public boolean isVirtual() {
     return vpeId >= 0;
   }

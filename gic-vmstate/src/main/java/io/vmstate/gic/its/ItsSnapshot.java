@@ -33,6 +33,7 @@ public record ItsSnapshot(
   /** The pending table of one redistributor. */
   public record PendingLpis(int cpu, long tableAddress, List<Integer> lpis) {}
 
+  /** The snapshot as nested ordered maps and lists, for JSON output. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("layout", layout);

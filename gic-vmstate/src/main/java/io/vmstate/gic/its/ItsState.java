@@ -71,22 +71,27 @@ public final class ItsState {
     this.hook = backendHook;
   }
 
+  /** GITS_CTLR. */
   public int ctlr() {
     return ctlr;
   }
 
+  /** Sets GITS_CTLR. */
   public void setCtlr(int v) {
     ctlr = v;
   }
 
+  /** Whether GITS_CTLR.Enabled is set. */
   public boolean isEnabled() {
     return (ctlr & CTLR_ENABLED) != 0;
   }
 
+  /** GITS_IIDR (0 in TCG streams, 0x4B00043B in KVM ones). */
   public int iidr() {
     return iidr;
   }
 
+  /** Sets GITS_IIDR. */
   public void setIidr(int v) {
     iidr = v;
   }
@@ -96,38 +101,47 @@ public final class ItsState {
     return (iidr >>> 12) & 0xf;
   }
 
+  /** GITS_CBASER, the command queue's base and size. */
   public long cbaser() {
     return cbaser;
   }
 
+  /** Sets GITS_CBASER. */
   public void setCbaser(long v) {
     cbaser = v;
   }
 
+  /** GITS_CWRITER, the command queue's write offset. */
   public long cwriter() {
     return cwriter;
   }
 
+  /** Sets GITS_CWRITER. */
   public void setCwriter(long v) {
     cwriter = v;
   }
 
+  /** GITS_CREADR, the command queue's read offset. */
   public long creadr() {
     return creadr;
   }
 
+  /** Sets GITS_CREADR. */
   public void setCreadr(long v) {
     creadr = v;
   }
 
+  /** GITS_BASER{@code n} (n 0..7), raw. */
   public long baser(int n) {
     return baser[checkElementIndex(n, BASER_COUNT, "BASER")];
   }
 
+  /** Sets GITS_BASER{@code n} (n 0..7). */
   public void setBaser(int n, long v) {
     baser[checkElementIndex(n, BASER_COUNT, "BASER")] = v;
   }
 
+  /** GITS_BASER{@code n} (n 0..7) decoded into its fields. */
   public ItsBaser decodedBaser(int n) {
     return ItsBaser.decode(baser(n));
   }
@@ -207,6 +221,21 @@ public final class ItsState {
     }
   }
 
+  /** QEMU's pre_save: runs the backend hook, if any (a KVM backend fetches the registers). */
+  private void preSave() throws VmStateException {
+    if (hook != null) {
+      hook.preSave(this);
+    }
+  }
+
+  /** QEMU's post_load: checks the registers' consistency, then runs the backend hook, if any. */
+  private void postLoad(int versionId) throws VmStateException {
+    checkLoaded();
+    if (hook != null) {
+      hook.postLoad(this);
+    }
+  }
+
   private static VmStateDecodeException inconsistent(String reg, long value, String what) {
     return VmStateDecodeException.validationFailed(
         "ITS register GITS_" + reg + " = 0x" + Long.toHexString(value) + " " + what);
@@ -216,6 +245,9 @@ public final class ItsState {
    * {@code arm_gicv3_its} version 0 (minimum 0; the version stayed 0 in every release, including
    * after the reverted 6.2 bump), priority {@link MigrationPriority#GICV3_ITS}, 96 bytes: ctlr,
    * iidr, cbaser, cwriter, creadr, baser[8]. TCG streams carry iidr = 0; KVM ones 0x4B00043B.
+   *
+   * <p>History: v0 in every release; QEMU 6.2 development: v1 by mistake, reverted before the
+   * release (it broke 6.1 to 6.2 migration); typer is never sent (recomputed at realize).
    */
   public static final VmStateDescription<ItsState> DESCRIPTION =
       VmStateDescription.<ItsState>named("arm_gicv3_its")
@@ -223,19 +255,8 @@ public final class ItsState {
           .minimumVersion(0)
           .priority(MigrationPriority.GICV3_ITS)
           .copier(COPIER)
-          .preSave(
-              s -> {
-                if (s.hook != null) {
-                  s.hook.preSave(s);
-                }
-              })
-          .postLoad(
-              (s, v) -> {
-                s.checkLoaded();
-                if (s.hook != null) {
-                  s.hook.postLoad(s);
-                }
-              })
+          .preSave(ItsState::preSave)
+          .postLoad(ItsState::postLoad)
           .uint32("ctlr", s -> s.ctlr, (s, v) -> s.ctlr = v)
           .uint32("iidr", s -> s.iidr, (s, v) -> s.iidr = v)
           .uint64("cbaser", s -> s.cbaser, (s, v) -> s.cbaser = v)

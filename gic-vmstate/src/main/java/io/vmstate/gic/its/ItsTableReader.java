@@ -33,6 +33,10 @@ public final class ItsTableReader {
     return read(its, gic, mem, ItsTableLayout.forIidr(its.iidr()));
   }
 
+  /**
+   * Reads the ITS tables from {@code mem} with {@code layout}; a table that cannot be read fails
+   * with a typed error.
+   */
   public static ItsSnapshot read(
       ItsState its, GicV3State gic, GuestMemory mem, ItsTableLayout layout)
       throws VmStateException {

@@ -13,6 +13,7 @@ public enum ItsTableType {
     this.code = code;
   }
 
+  /** The Type field value. */
   public int code() {
     return code;
   }

@@ -34,6 +34,7 @@ public final class PagedGuestMemory implements GuestMemory, PageSink {
     this.zero = new byte[pageSize];
   }
 
+  /** The page size in bytes. */
   public int pageSize() {
     return pageSize;
   }

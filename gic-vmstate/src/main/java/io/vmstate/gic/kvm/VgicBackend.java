@@ -12,16 +12,19 @@ public interface VgicBackend {
   /** A distributor register (GICD_*; 64-bit only for GICD_IROUTER). */
   long readDistributor(int offset) throws IOException;
 
+  /** Writes a distributor register (GICD_*; 64-bit only for GICD_IROUTER). */
   void writeDistributor(int offset, long value) throws IOException;
 
   /** A redistributor register of the vCPU with this MPIDR affinity (SGI frame at +0x10000). */
   long readRedistributor(long mpidr, int offset) throws IOException;
 
+  /** Writes a redistributor register of the vCPU with this MPIDR affinity. */
   void writeRedistributor(long mpidr, int offset, long value) throws IOException;
 
   /** An ITS register (GITS_*), always accessed as 64 bits. */
   long readIts(int offset) throws IOException;
 
+  /** Writes an ITS register (GITS_*), always as 64 bits. */
   void writeIts(int offset, long value) throws IOException;
 
   /** {@code KVM_DEV_ARM_ITS_SAVE_TABLES}: flush the ITS tables into guest memory. */

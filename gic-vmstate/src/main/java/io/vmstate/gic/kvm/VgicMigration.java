@@ -38,6 +38,7 @@ public final class VgicMigration {
   private final VgicBackend backend;
   private boolean gicRestored;
 
+  /** Migrates through {@code backend} (not null). */
   public VgicMigration(VgicBackend backend) {
     this.backend = checkNotNull(backend, "backend");
   }

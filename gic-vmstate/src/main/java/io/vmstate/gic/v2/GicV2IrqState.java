@@ -57,18 +57,22 @@ public final class GicV2IrqState {
     return enabled;
   }
 
+  /** CPU mask of the interfaces the interrupt is pending on. */
   public int pendingMask() {
     return pending;
   }
 
+  /** CPU mask of the interfaces the interrupt is active on. */
   public int activeMask() {
     return active;
   }
 
+  /** CPU mask of the interfaces whose input line for the interrupt is high. */
   public int levelMask() {
     return level;
   }
 
+  /** CPU mask of the interfaces that see the interrupt in group 1. */
   public int groupMask() {
     return group;
   }
@@ -78,6 +82,7 @@ public final class GicV2IrqState {
     return model;
   }
 
+  /** Whether the interrupt is edge-triggered (else level-sensitive). */
   public boolean isEdgeTriggered() {
     return edgeTrigger;
   }

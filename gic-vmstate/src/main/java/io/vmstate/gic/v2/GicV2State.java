@@ -163,6 +163,7 @@ public final class GicV2State {
             copyArrays(source, target);
           });
 
+  /** The configuration this GIC was made with. */
   public GicV2Config config() {
     return config;
   }
@@ -174,6 +175,7 @@ public final class GicV2State {
     return ctlr;
   }
 
+  /** Sets GICD_CTLR. */
   public void setDistributorControl(int value) {
     ctlr = value;
   }
@@ -203,6 +205,7 @@ public final class GicV2State {
     }
   }
 
+  /** Whether {@code irq} is enabled for {@code cpu}. */
   public boolean isEnabled(int irq, int cpu) {
     return bit(irq(irq).enabled, cpu);
   }
@@ -216,19 +219,23 @@ public final class GicV2State {
     s.enabled = update(s.enabled, irq, cpu, on);
   }
 
+  /** Whether {@code irq} is pending on {@code cpu}. */
   public boolean isPending(int irq, int cpu) {
     return bit(irq(irq).pending, cpu);
   }
 
+  /** Sets the pending bit of {@code irq} on {@code cpu}. */
   public void setPending(int irq, int cpu, boolean on) {
     GicV2IrqState s = irq(irq);
     s.pending = setBit(s.pending, checkCpu(cpu), on);
   }
 
+  /** Whether {@code irq} is active on {@code cpu}. */
   public boolean isActive(int irq, int cpu) {
     return bit(irq(irq).active, cpu);
   }
 
+  /** Sets the active bit of {@code irq} on {@code cpu}. */
   public void setActive(int irq, int cpu, boolean on) {
     GicV2IrqState s = irq(irq);
     s.active = setBit(s.active, checkCpu(cpu), on);
@@ -246,19 +253,23 @@ public final class GicV2State {
     s.group = update(s.group, irq, cpu, group == 1);
   }
 
+  /** Whether the input line of {@code irq} is high for {@code cpu}. */
   public boolean isLevelHigh(int irq, int cpu) {
     return bit(irq(irq).level, cpu);
   }
 
+  /** Sets the input line level of {@code irq} for {@code cpu}. */
   public void setLevel(int irq, int cpu, boolean high) {
     GicV2IrqState s = irq(irq);
     s.level = setBit(s.level, checkCpu(cpu), high);
   }
 
+  /** Whether {@code irq} is edge-triggered (else level-sensitive). */
   public boolean isEdgeTriggered(int irq) {
     return irq(irq).edgeTrigger;
   }
 
+  /** Makes {@code irq} edge-triggered or level-sensitive. */
   public void setEdgeTriggered(int irq, boolean edge) {
     irq(irq).edgeTrigger = edge;
   }
@@ -273,6 +284,7 @@ public final class GicV2State {
     return irqTarget[checkSpi(spi)] & 0xff;
   }
 
+  /** Sets GICD_ITARGETSR of an SPI: the mask (0..0xff) of CPUs it is routed to. */
   public void setTargets(int spi, int cpuMask) {
     checkArgument(cpuMask >= 0 && cpuMask <= ALL_CPU_MASK, "target mask 0x%s", cpuMask);
     irqTarget[checkSpi(spi)] = (byte) cpuMask;
@@ -283,6 +295,7 @@ public final class GicV2State {
     return sgiPending[checkElementIndex(sgi, GIC_NR_SGIS, "SGI")][checkCpu(targetCpu)] & 0xff;
   }
 
+  /** Sets the mask (0..0xff) of CPUs whose SGI {@code sgi} to {@code targetCpu} awaits delivery. */
   public void setSgiSources(int sgi, int targetCpu, int sourceMask) {
     checkArgument(sourceMask >= 0 && sourceMask <= ALL_CPU_MASK, "source mask 0x%s", sourceMask);
     sgiPending[checkElementIndex(sgi, GIC_NR_SGIS, "SGI")][checkCpu(targetCpu)] = (byte) sourceMask;
@@ -321,6 +334,7 @@ public final class GicV2State {
       this.index = index;
     }
 
+    /** Whether this is a virtual interface (GICV) rather than a physical one (GICC). */
     public boolean isVirtual() {
       return index >= GIC_NCPU;
     }
@@ -335,14 +349,17 @@ public final class GicV2State {
       return cpuCtlr[index];
     }
 
+    /** Sets GICC_CTLR / GICV_CTLR. */
     public void setControl(int v) {
       cpuCtlr[index] = v;
     }
 
+    /** GICC_PMR / GICV_PMR, the priority mask. */
     public int priorityMask() {
       return priorityMask[index] & 0xffff;
     }
 
+    /** Sets the priority mask. */
     public void setPriorityMask(int v) {
       priorityMask[index] = (short) v;
     }
@@ -352,6 +369,7 @@ public final class GicV2State {
       return runningPriority[index] & 0xffff;
     }
 
+    /** Sets the running priority. */
     public void setRunningPriority(int v) {
       runningPriority[index] = (short) v;
     }
@@ -361,22 +379,27 @@ public final class GicV2State {
       return currentPending[index] & 0xffff;
     }
 
+    /** Sets the highest-priority pending interrupt. */
     public void setCurrentPending(int v) {
       currentPending[index] = (short) v;
     }
 
+    /** GICC_BPR / GICV_BPR, the binary point. */
     public int binaryPoint() {
       return bpr[index] & 0xff;
     }
 
+    /** Sets the binary point. */
     public void setBinaryPoint(int v) {
       bpr[index] = (byte) v;
     }
 
+    /** GICC_ABPR / GICV_ABPR, the aliased binary point. */
     public int aliasedBinaryPoint() {
       return abpr[index] & 0xff;
     }
 
+    /** Sets the aliased binary point. */
     public void setAliasedBinaryPoint(int v) {
       abpr[index] = (byte) v;
     }
@@ -386,6 +409,7 @@ public final class GicV2State {
       return apr[checkElementIndex(n, GIC_NR_APRS, "APR")][physical()];
     }
 
+    /** Sets GICC_APRn (physical interfaces only). */
     public void setActivePriority(int n, int v) {
       apr[checkElementIndex(n, GIC_NR_APRS, "APR")][physical()] = v;
     }
@@ -395,6 +419,7 @@ public final class GicV2State {
       return nsapr[checkElementIndex(n, GIC_NR_APRS, "NSAPR")][physical()];
     }
 
+    /** Sets GICC_NSAPRn (physical interfaces only). */
     public void setNonSecureActivePriority(int n, int v) {
       nsapr[checkElementIndex(n, GIC_NR_APRS, "NSAPR")][physical()] = v;
     }
@@ -415,26 +440,32 @@ public final class GicV2State {
       this.cpu = cpu;
     }
 
+    /** GICH_HCR. */
     public int hcr() {
       return hHcr[cpu];
     }
 
+    /** Sets GICH_HCR. */
     public void setHcr(int v) {
       hHcr[cpu] = v;
     }
 
+    /** GICH_MISR. */
     public int misr() {
       return hMisr[cpu];
     }
 
+    /** Sets GICH_MISR. */
     public void setMisr(int v) {
       hMisr[cpu] = v;
     }
 
+    /** GICH_APR. */
     public int apr() {
       return hApr[cpu];
     }
 
+    /** Sets GICH_APR. */
     public void setApr(int v) {
       hApr[cpu] = v;
     }
@@ -444,6 +475,7 @@ public final class GicV2State {
       return hLr[checkElementIndex(lr, GIC_MAX_LR, "list register")][cpu];
     }
 
+    /** Sets list register {@code lr} (0..63). */
     public void setListRegister(int lr, int v) {
       hLr[checkElementIndex(lr, GIC_MAX_LR, "list register")][cpu] = v;
     }
@@ -602,6 +634,12 @@ public final class GicV2State {
    *       writes there, so a matching source never has any). A stream from a GIC with more lines
    *       that never touched the extra ones is indistinguishable, and harmless.
    * </ul>
+   *
+   * <p>History: v7: enabled, cpu_enabled, 6-byte irq_state, last_active, running_irq, no nsapr;
+   * v8-v12 (QEMU about 2.3-2.5, the security-extension and grouping work; which change came with
+   * which bump is not known): enabled became ctlr, cpu_enabled became cpu_ctlr, irq_state gained
+   * group, last_active and running_irq dropped, nsapr added, the minimum raised with each bump;
+   * QEMU 3.1 (release from memory): + {@link #VIRT_STATE} (the main section unchanged).
    */
   public static final VmStateDescription<GicV2State> DESCRIPTION =
       VmStateDescription.<GicV2State>named("arm_gic")

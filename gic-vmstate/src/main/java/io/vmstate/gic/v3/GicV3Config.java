@@ -96,31 +96,37 @@ public record GicV3Config(
         numCpu, 288, 3, 0, false, Accelerator.KVM, virtAffinities(numCpu), false);
   }
 
+  /** This configuration with {@code num-irq} {@code n}. */
   public GicV3Config withNumIrq(int n) {
     return new GicV3Config(
         numCpu, n, revision, numListRegs, nmi, accelerator, affinities, acceptPre30Streams);
   }
 
+  /** This configuration with revision {@code r} (3, or 4 for GICv4). */
   public GicV3Config withRevision(int r) {
     return new GicV3Config(
         numCpu, numIrq, r, numListRegs, nmi, accelerator, affinities, acceptPre30Streams);
   }
 
+  /** This configuration with {@code n} list registers per CPU interface. */
   public GicV3Config withListRegs(int n) {
     return new GicV3Config(
         numCpu, numIrq, revision, n, nmi, accelerator, affinities, acceptPre30Streams);
   }
 
+  /** This configuration with or without NMI support. */
   public GicV3Config withNmi(boolean on) {
     return new GicV3Config(
         numCpu, numIrq, revision, numListRegs, on, accelerator, affinities, acceptPre30Streams);
   }
 
+  /** This configuration with the CPUs' MPIDR affinities {@code a}. */
   public GicV3Config withAffinities(List<Long> a) {
     return new GicV3Config(
         numCpu, numIrq, revision, numListRegs, nmi, accelerator, a, acceptPre30Streams);
   }
 
+  /** This configuration accepting, or not, streams without {@code gicd_no_migration_shift_bug}. */
   public GicV3Config withAcceptPre30Streams(boolean on) {
     return new GicV3Config(numCpu, numIrq, revision, numListRegs, nmi, accelerator, affinities, on);
   }

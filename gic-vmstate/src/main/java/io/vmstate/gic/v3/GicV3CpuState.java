@@ -128,35 +128,43 @@ public final class GicV3CpuState {
 
   // ---- SGIs and PPIs (INTID 0-31), banked in the redistributor ----
 
+  /** The priority (0..255) of SGI/PPI {@code intid} (GICR_IPRIORITYR). */
   public int priority(int intid) {
     return gicrIpriorityr[checkPrivate(intid)] & 0xff;
   }
 
+  /** Sets the priority (0..255) of SGI/PPI {@code intid} (GICR_IPRIORITYR). */
   public void setPriority(int intid, int priority) {
     checkArgument(priority >= 0 && priority <= 0xff, "priority %s is not a byte", priority);
     gicrIpriorityr[checkPrivate(intid)] = (byte) priority;
   }
 
+  /** Whether SGI/PPI {@code intid} is enabled (GICR_ISENABLER0 bit). */
   public boolean isEnabled(int intid) {
     return bit(gicrIenabler0, intid);
   }
 
+  /** Sets the enable bit of SGI/PPI {@code intid}. */
   public void setEnabled(int intid, boolean on) {
     gicrIenabler0 = set(gicrIenabler0, intid, on);
   }
 
+  /** Whether SGI/PPI {@code intid} is pending (GICR_ISPENDR0 bit). */
   public boolean isPending(int intid) {
     return bit(gicrIpendr0, intid);
   }
 
+  /** Sets the pending bit of SGI/PPI {@code intid}. */
   public void setPending(int intid, boolean on) {
     gicrIpendr0 = set(gicrIpendr0, intid, on);
   }
 
+  /** Whether SGI/PPI {@code intid} is active (GICR_ISACTIVER0 bit). */
   public boolean isActive(int intid) {
     return bit(gicrIactiver0, intid);
   }
 
+  /** Sets the active bit of SGI/PPI {@code intid}. */
   public void setActive(int intid, boolean on) {
     gicrIactiver0 = set(gicrIactiver0, intid, on);
   }
@@ -166,41 +174,50 @@ public final class GicV3CpuState {
     return bit(gicrIgroupr0, intid) ? 1 : 0;
   }
 
+  /** Sets the GICR_IGROUPR0 bit (0 or 1) of SGI/PPI {@code intid}. */
   public void setGroup(int intid, int group) {
     checkArgument(group == 0 || group == 1, "group %s is not 0 or 1", group);
     gicrIgroupr0 = set(gicrIgroupr0, intid, group == 1);
   }
 
+  /** The GICR_IGRPMODR0 bit of SGI/PPI {@code intid}. */
   public boolean isGroupModifier(int intid) {
     return bit(gicrIgrpmodr0, intid);
   }
 
+  /** Sets the GICR_IGRPMODR0 bit of SGI/PPI {@code intid}. */
   public void setGroupModifier(int intid, boolean on) {
     gicrIgrpmodr0 = set(gicrIgrpmodr0, intid, on);
   }
 
+  /** Whether SGI/PPI {@code intid} is edge-triggered. */
   public boolean isEdgeTriggered(int intid) {
     return bit(edgeTrigger, intid);
   }
 
+  /** Makes SGI/PPI {@code intid} edge-triggered or level-sensitive. */
   public void setEdgeTriggered(int intid, boolean edge) {
     edgeTrigger = set(edgeTrigger, intid, edge);
   }
 
+  /** Whether the input line of SGI/PPI {@code intid} is high. */
   public boolean isLevelHigh(int intid) {
     return bit(level, intid);
   }
 
+  /** Sets the input line level of SGI/PPI {@code intid}. */
   public void setLevel(int intid, boolean high) {
     level = set(level, intid, high);
   }
 
   // ---- redistributor registers ----
 
+  /** GICR_CTLR. */
   public int ctlr() {
     return gicrCtlr;
   }
 
+  /** Sets GICR_CTLR. */
   public void setCtlr(int v) {
     gicrCtlr = v;
   }
@@ -210,58 +227,72 @@ public final class GicV3CpuState {
     return (gicrCtlr & 1) != 0;
   }
 
+  /** GICR_WAKER. */
   public int waker() {
     return gicrWaker;
   }
 
+  /** Sets GICR_WAKER. */
   public void setWaker(int v) {
     gicrWaker = v;
   }
 
+  /** GICR_STATUSR of security bank {@code bank} (0 or 1). */
   public int statusr(int bank) {
     return gicrStatusr[checkElementIndex(bank, 2, "bank")];
   }
 
+  /** Sets GICR_STATUSR of security bank {@code bank} (0 or 1). */
   public void setStatusr(int bank, int v) {
     gicrStatusr[checkElementIndex(bank, 2, "bank")] = v;
   }
 
+  /** GICR_PROPBASER. */
   public long propbaser() {
     return gicrPropbaser;
   }
 
+  /** Sets GICR_PROPBASER. */
   public void setPropbaser(long v) {
     gicrPropbaser = v;
   }
 
+  /** GICR_PENDBASER. */
   public long pendbaser() {
     return gicrPendbaser;
   }
 
+  /** Sets GICR_PENDBASER. */
   public void setPendbaser(long v) {
     gicrPendbaser = v;
   }
 
+  /** GICR_NSACR. */
   public int nsacr() {
     return gicrNsacr;
   }
 
+  /** Sets GICR_NSACR. */
   public void setNsacr(int v) {
     gicrNsacr = v;
   }
 
+  /** GICR_VPROPBASER (sent in the gicv4 subsection). */
   public long vpropbaser() {
     return gicrVpropbaser;
   }
 
+  /** Sets GICR_VPROPBASER. */
   public void setVpropbaser(long v) {
     gicrVpropbaser = v;
   }
 
+  /** GICR_VPENDBASER (sent in the gicv4 subsection). */
   public long vpendbaser() {
     return gicrVpendbaser;
   }
 
+  /** Sets GICR_VPENDBASER. */
   public void setVpendbaser(long v) {
     gicrVpendbaser = v;
   }
@@ -271,98 +302,121 @@ public final class GicV3CpuState {
     return gicrInmir0;
   }
 
+  /** Sets GICR_INMIR0 (sent in the nmi subsection). */
   public void setNmiMask(int v) {
     gicrInmir0 = v;
   }
 
   // ---- CPU interface system registers ----
 
+  /** ICC_CTLR_EL1 of security bank {@code bank} (0 or 1). */
   public long iccCtlrEl1(int bank) {
     return iccCtlrEl1[checkElementIndex(bank, 2, "bank")];
   }
 
+  /** Sets ICC_CTLR_EL1 of security bank {@code bank} (0 or 1). */
   public void setIccCtlrEl1(int bank, long v) {
     iccCtlrEl1[checkElementIndex(bank, 2, "bank")] = v;
   }
 
+  /** ICC_PMR_EL1, the priority mask. */
   public long iccPmr() {
     return iccPmrEl1;
   }
 
+  /** Sets ICC_PMR_EL1. */
   public void setIccPmr(long v) {
     iccPmrEl1 = v;
   }
 
+  /** The binary point register of {@code group} (0, 1 or 2 for G0, G1, G1NS). */
   public long iccBpr(int group) {
     return iccBpr[checkElementIndex(group, 3, "group")];
   }
 
+  /** Sets the binary point register of {@code group} (0..2). */
   public void setIccBpr(int group, long v) {
     iccBpr[checkElementIndex(group, 3, "group")] = v;
   }
 
+  /** Active priority register {@code n} (0..3) of {@code group} (0..2). */
   public long iccApr(int group, int n) {
     return iccApr[checkElementIndex(group, 3, "group")][checkElementIndex(n, 4, "APR")];
   }
 
+  /** Sets active priority register {@code n} (0..3) of {@code group} (0..2). */
   public void setIccApr(int group, int n, long v) {
     iccApr[checkElementIndex(group, 3, "group")][checkElementIndex(n, 4, "APR")] = v;
   }
 
+  /** The group enable register of {@code group} (0..2). */
   public long iccIgrpen(int group) {
     return iccIgrpen[checkElementIndex(group, 3, "group")];
   }
 
+  /** Sets the group enable register of {@code group} (0..2). */
   public void setIccIgrpen(int group, long v) {
     iccIgrpen[checkElementIndex(group, 3, "group")] = v;
   }
 
+  /** ICC_CTLR_EL3. */
   public long iccCtlrEl3() {
     return iccCtlrEl3;
   }
 
+  /** Sets ICC_CTLR_EL3. */
   public void setIccCtlrEl3(long v) {
     iccCtlrEl3 = v;
   }
 
+  /** ICC_SRE_EL1 (7 unless the sre_el1 subsection said otherwise). */
   public long iccSreEl1() {
     return iccSreEl1;
   }
 
+  /** Sets ICC_SRE_EL1 (a value other than 7 makes the sre_el1 subsection sent). */
   public void setIccSreEl1(long v) {
     iccSreEl1 = v;
   }
 
   // ---- virtualization (EL2) ----
 
+  /** ICH_HCR_EL2 (sent in the virt subsection). */
   public long ichHcr() {
     return ichHcrEl2;
   }
 
+  /** Sets ICH_HCR_EL2. */
   public void setIchHcr(long v) {
     ichHcrEl2 = v;
   }
 
+  /** ICH_VMCR_EL2 (sent in the virt subsection). */
   public long ichVmcr() {
     return ichVmcrEl2;
   }
 
+  /** Sets ICH_VMCR_EL2. */
   public void setIchVmcr(long v) {
     ichVmcrEl2 = v;
   }
 
+  /** List register ICH_LR{@code n}_EL2 (n 0..15). */
   public long ichLr(int n) {
     return ichLrEl2[checkElementIndex(n, GICV3_LR_MAX, "list register")];
   }
 
+  /** Sets list register ICH_LR{@code n}_EL2 (n 0..15). */
   public void setIchLr(int n, long v) {
     ichLrEl2[checkElementIndex(n, GICV3_LR_MAX, "list register")] = v;
   }
 
+  /** Virtual active priority register {@code n} (0..3) of {@code group} (0..2), QEMU's ich_apr. */
   public long ichApr(int group, int n) {
     return ichApr[checkElementIndex(group, 3, "group")][checkElementIndex(n, 4, "APR")];
   }
 
+  /** Sets virtual active priority register {@code n} (0..3) of {@code group} (0..2). */
   public void setIchApr(int group, int n, long v) {
     ichApr[checkElementIndex(group, 3, "group")][checkElementIndex(n, 4, "APR")] = v;
   }
@@ -393,6 +447,63 @@ public final class GicV3CpuState {
     }
   }
 
+  // ---- hooks (named as in QEMU's arm_gicv3_common.c tables) ----
+
+  /** QEMU's pre_load: icc_sre_el1 takes 7 (the sre_el1 default); no subsection has arrived yet. */
+  private void preLoad() {
+    iccSreEl1 = ICC_SRE_EL1_DEFAULT;
+    virtLoaded = false;
+    gicv4Loaded = false;
+    nmiLoaded = false;
+  }
+
+  /** The post_load check: the subsections that arrived match the destination's configuration. */
+  private void postLoad(int versionId) throws VmStateException {
+    checkLoaded();
+  }
+
+  private boolean virtNeeded() {
+    return config.numListRegs() != 0;
+  }
+
+  private void checkVirtAccepted() throws VmStateException {
+    checkSubsectionAccepted(
+        "arm_gicv3_cpu/virt", "virtualization (list registers)", config.numListRegs() != 0);
+  }
+
+  private void virtArrived(int versionId) {
+    virtLoaded = true;
+  }
+
+  private boolean sreEl1Needed() {
+    return iccSreEl1 != ICC_SRE_EL1_DEFAULT;
+  }
+
+  private boolean gicv4Needed() {
+    return config.revision() > 3;
+  }
+
+  private void checkGicv4Accepted() throws VmStateException {
+    checkSubsectionAccepted(
+        "arm_gicv3_cpu/gicv4", "GICv4 (revision " + config.revision() + ")", config.revision() > 3);
+  }
+
+  private void gicv4Arrived(int versionId) {
+    gicv4Loaded = true;
+  }
+
+  private boolean nmiNeeded() {
+    return config.nmi();
+  }
+
+  private void checkNmiAccepted() throws VmStateException {
+    checkSubsectionAccepted("arm_gicv3_cpu/nmi", "NMI support", config.nmi());
+  }
+
+  private void nmiArrived(int versionId) {
+    nmiLoaded = true;
+  }
+
   void checkLoaded() throws VmStateException {
     checkArrived(virtLoaded, config.numListRegs() != 0, "virtualization (list registers)", "virt");
     checkArrived(
@@ -415,14 +526,9 @@ public final class GicV3CpuState {
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/virt")
           .version(1)
           .minimumVersion(1)
-          .needed(c -> c.config.numListRegs() != 0)
-          .preLoad(
-              c ->
-                  c.checkSubsectionAccepted(
-                      "arm_gicv3_cpu/virt",
-                      "virtualization (list registers)",
-                      c.config.numListRegs() != 0))
-          .postLoad((c, v) -> c.virtLoaded = true)
+          .needed(GicV3CpuState::virtNeeded)
+          .preLoad(GicV3CpuState::checkVirtAccepted)
+          .postLoad(GicV3CpuState::virtArrived)
           .uint64Array2d("ich_apr", c -> c.ichApr, 3, 4)
           .uint64("ich_hcr_el2", c -> c.ichHcrEl2, (c, v) -> c.ichHcrEl2 = v)
           .uint64Array("ich_lr_el2", c -> c.ichLrEl2, GICV3_LR_MAX)
@@ -437,7 +543,7 @@ public final class GicV3CpuState {
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/sre_el1")
           .version(1)
           .minimumVersion(1)
-          .needed(c -> c.iccSreEl1 != ICC_SRE_EL1_DEFAULT)
+          .needed(GicV3CpuState::sreEl1Needed)
           .uint64("icc_sre_el1", c -> c.iccSreEl1, (c, v) -> c.iccSreEl1 = v)
           .build();
 
@@ -446,14 +552,9 @@ public final class GicV3CpuState {
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/gicv4")
           .version(1)
           .minimumVersion(1)
-          .needed(c -> c.config.revision() > 3)
-          .preLoad(
-              c ->
-                  c.checkSubsectionAccepted(
-                      "arm_gicv3_cpu/gicv4",
-                      "GICv4 (revision " + c.config.revision() + ")",
-                      c.config.revision() > 3))
-          .postLoad((c, v) -> c.gicv4Loaded = true)
+          .needed(GicV3CpuState::gicv4Needed)
+          .preLoad(GicV3CpuState::checkGicv4Accepted)
+          .postLoad(GicV3CpuState::gicv4Arrived)
           .uint64("gicr_vpropbaser", c -> c.gicrVpropbaser, (c, v) -> c.gicrVpropbaser = v)
           .uint64("gicr_vpendbaser", c -> c.gicrVpendbaser, (c, v) -> c.gicrVpendbaser = v)
           .build();
@@ -464,10 +565,9 @@ public final class GicV3CpuState {
           .version(1)
           .minimumVersion(1)
           .introducedIn(QemuRelease.QEMU_9_1)
-          .needed(c -> c.config.nmi())
-          .preLoad(
-              c -> c.checkSubsectionAccepted("arm_gicv3_cpu/nmi", "NMI support", c.config.nmi()))
-          .postLoad((c, v) -> c.nmiLoaded = true)
+          .needed(GicV3CpuState::nmiNeeded)
+          .preLoad(GicV3CpuState::checkNmiAccepted)
+          .postLoad(GicV3CpuState::nmiArrived)
           .uint32("gicr_inmir0", c -> c.gicrInmir0, (c, v) -> c.gicrInmir0 = v)
           .build();
 
@@ -475,19 +575,16 @@ public final class GicV3CpuState {
    * {@code arm_gicv3_cpu} v1: 20 fields, 272 bytes, then the subsections virt, sre_el1, gicv4, nmi
    * inline after each element. The pre_load sets icc_sre_el1 to 7 (the sre_el1 default); the
    * post_load checks that the subsections that arrived match the destination's configuration.
+   *
+   * <p>History: v1 (QEMU 2.7): the fields of today; QEMU 2.9 (from memory): + virt, + sre_el1; QEMU
+   * 7.1: + gicv4; QEMU 9.1: + nmi.
    */
   public static final VmStateDescription<GicV3CpuState> DESCRIPTION =
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu")
           .version(1)
           .minimumVersion(1)
-          .preLoad(
-              c -> {
-                c.iccSreEl1 = ICC_SRE_EL1_DEFAULT;
-                c.virtLoaded = false;
-                c.gicv4Loaded = false;
-                c.nmiLoaded = false;
-              })
-          .postLoad((c, v) -> c.checkLoaded())
+          .preLoad(GicV3CpuState::preLoad)
+          .postLoad(GicV3CpuState::postLoad)
           .uint32("level", c -> c.level, (c, v) -> c.level = v)
           .uint32("gicr_ctlr", c -> c.gicrCtlr, (c, v) -> c.gicrCtlr = v)
           .uint32Array("gicr_statusr", c -> c.gicrStatusr, 2)

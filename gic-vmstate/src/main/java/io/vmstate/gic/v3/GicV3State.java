@@ -135,6 +135,7 @@ public final class GicV3State {
             copy(source, target);
           });
 
+  /** The configuration this GIC was made with. */
   public GicV3Config config() {
     return config;
   }
@@ -161,12 +162,14 @@ public final class GicV3State {
     return bitmap(b)[checkElementIndex(n, GICV3_BMP_SIZE, "bitmap word")];
   }
 
+  /** Sets word {@code n} (INTIDs 32n..32n+31) of a distributor bitmap. */
   public void setBitmapWord(Bitmap b, int n, int value) {
     bitmap(b)[checkElementIndex(n, GICV3_BMP_SIZE, "bitmap word")] = value;
   }
 
   // ---- CPUs ----
 
+  /** The number of CPUs (redistributors), QEMU's num-cpu. */
   public int numCpu() {
     return cpus.length;
   }
@@ -189,18 +192,22 @@ public final class GicV3State {
 
   // ---- distributor control ----
 
+  /** GICD_CTLR. */
   public int ctlr() {
     return gicdCtlr;
   }
 
+  /** Sets GICD_CTLR. */
   public void setCtlr(int v) {
     gicdCtlr = v;
   }
 
+  /** GICD_STATUSR of security bank {@code bank} (0 or 1). */
   public int statusr(int bank) {
     return gicdStatusr[checkElementIndex(bank, 2, "bank")];
   }
 
+  /** Sets GICD_STATUSR of security bank {@code bank} (0 or 1). */
   public void setStatusr(int bank, int v) {
     gicdStatusr[checkElementIndex(bank, 2, "bank")] = v;
   }
@@ -212,6 +219,10 @@ public final class GicV3State {
 
   // ---- by INTID (SGI/PPI go to {@code cpu}'s redistributor; SPIs to the distributor) ----
 
+  /**
+   * The priority (0..255) of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public int priority(int intid, int cpu) {
     if (isPrivate(intid)) {
       return redistributor(cpu).priority(intid);
@@ -219,6 +230,10 @@ public final class GicV3State {
     return gicdIpriority[checkSpi(intid)] & 0xff;
   }
 
+  /**
+   * Sets the priority (0..255) of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of
+   * CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setPriority(int intid, int cpu, int priority) {
     if (isPrivate(intid)) {
       redistributor(cpu).setPriority(intid, priority);
@@ -228,10 +243,18 @@ public final class GicV3State {
     gicdIpriority[checkSpi(intid)] = (byte) priority;
   }
 
+  /**
+   * Whether INTID {@code intid} is enabled: for an SGI or PPI (INTID below 32) that of CPU {@code
+   * cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isEnabled(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isEnabled(intid) : bit(enabled, intid);
   }
 
+  /**
+   * Enables or disables INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU {@code
+   * cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setEnabled(int intid, int cpu, boolean on) {
     if (isPrivate(intid)) {
       redistributor(cpu).setEnabled(intid, on);
@@ -240,10 +263,18 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * Whether INTID {@code intid} is pending: for an SGI or PPI (INTID below 32) that of CPU {@code
+   * cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isPending(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isPending(intid) : bit(pending, intid);
   }
 
+  /**
+   * Sets the pending bit of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setPending(int intid, int cpu, boolean on) {
     if (isPrivate(intid)) {
       redistributor(cpu).setPending(intid, on);
@@ -252,10 +283,18 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * Whether INTID {@code intid} is active: for an SGI or PPI (INTID below 32) that of CPU {@code
+   * cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isActive(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isActive(intid) : bit(active, intid);
   }
 
+  /**
+   * Sets the active bit of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setActive(int intid, int cpu, boolean on) {
     if (isPrivate(intid)) {
       redistributor(cpu).setActive(intid, on);
@@ -264,6 +303,10 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * The group bit (0 or 1) of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public int group(int intid, int cpu) {
     if (isPrivate(intid)) {
       return redistributor(cpu).group(intid);
@@ -271,6 +314,10 @@ public final class GicV3State {
     return bit(group, intid) ? 1 : 0;
   }
 
+  /**
+   * Sets the group bit (0 or 1) of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of
+   * CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setGroup(int intid, int cpu, int g) {
     if (isPrivate(intid)) {
       redistributor(cpu).setGroup(intid, g);
@@ -280,10 +327,18 @@ public final class GicV3State {
     setBit(group, intid, g == 1);
   }
 
+  /**
+   * The group modifier bit of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isGroupModifier(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isGroupModifier(intid) : bit(grpmod, intid);
   }
 
+  /**
+   * Sets the group modifier bit of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of
+   * CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setGroupModifier(int intid, int cpu, boolean on) {
     if (isPrivate(intid)) {
       redistributor(cpu).setGroupModifier(intid, on);
@@ -292,10 +347,18 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * Whether INTID {@code intid} is edge-triggered: for an SGI or PPI (INTID below 32) that of CPU
+   * {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isEdgeTriggered(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isEdgeTriggered(intid) : bit(edgeTrigger, intid);
   }
 
+  /**
+   * Makes INTID {@code intid} edge-triggered or level-sensitive: for an SGI or PPI (INTID below 32)
+   * that of CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setEdgeTriggered(int intid, int cpu, boolean edge) {
     if (isPrivate(intid)) {
       redistributor(cpu).setEdgeTriggered(intid, edge);
@@ -304,10 +367,18 @@ public final class GicV3State {
     }
   }
 
+  /**
+   * Whether the input line of INTID {@code intid} is high: for an SGI or PPI (INTID below 32) that
+   * of CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public boolean isLevelHigh(int intid, int cpu) {
     return isPrivate(intid) ? redistributor(cpu).isLevelHigh(intid) : bit(level, intid);
   }
 
+  /**
+   * Sets the input line level of INTID {@code intid}: for an SGI or PPI (INTID below 32) that of
+   * CPU {@code cpu}'s redistributor, for an SPI the distributor's ({@code cpu} unused).
+   */
   public void setLevel(int intid, int cpu, boolean high) {
     if (isPrivate(intid)) {
       redistributor(cpu).setLevel(intid, high);
@@ -321,6 +392,7 @@ public final class GicV3State {
     return bit(nmi, checkSpi(intid));
   }
 
+  /** Configures SPI {@code intid} as an NMI or not; only on a GIC with NMI support. */
   public void setNmi(int intid, boolean on) {
     checkArgument(config.nmi(), "this GIC has no NMI support");
     setBit(nmi, checkSpi(intid), on);
@@ -331,6 +403,7 @@ public final class GicV3State {
     return gicdIrouter[checkSpi(intid)];
   }
 
+  /** Sets GICD_IROUTER of SPI {@code intid}. */
   public void setRouter(int intid, long value) {
     gicdIrouter[checkSpi(intid)] = value;
   }
@@ -357,6 +430,7 @@ public final class GicV3State {
     return gicdNsacr[checkElementIndex(n, NSACR_WORDS, "NSACR word")];
   }
 
+  /** Sets word {@code n} of GICD_NSACR as QEMU stores them. */
   public void setNsacrWord(int n, int v) {
     gicdNsacr[checkElementIndex(n, NSACR_WORDS, "NSACR word")] = v;
   }
@@ -411,7 +485,11 @@ public final class GicV3State {
     noMigrationShiftBug = true;
   }
 
-  private void postLoad() throws VmStateException {
+  /**
+   * QEMU's post_load: checks the configuration the stream shows against the destination's (see
+   * {@link #DESCRIPTION}), undoes the pre-3.0 shift bug, then runs the backend hook, if any.
+   */
+  private void postLoad(int versionId) throws VmStateException {
     if (!shiftBugSubsectionLoaded && !config.acceptPre30Streams()) {
       throw mismatch(
           "number of CPUs",
@@ -454,6 +532,33 @@ public final class GicV3State {
     return -1;
   }
 
+  /** QEMU's pre_save: runs the backend hook, if any (a KVM backend fetches the registers). */
+  private void preSave() throws VmStateException {
+    if (hook != null) {
+      hook.preSave(this);
+    }
+  }
+
+  private void shiftBugSubsectionArrived(int versionId) {
+    shiftBugSubsectionLoaded = true;
+  }
+
+  /** The {@code gicd_nmi} subsection's needed: the GIC supports NMIs. */
+  private boolean nmiNeeded() {
+    return config.nmi();
+  }
+
+  /** Refuses a {@code gicd_nmi} subsection at a destination without NMI support. */
+  private void checkNmiAccepted() throws VmStateException {
+    if (!config.nmi()) {
+      throw mismatch("NMI support", "present (arm_gicv3/gicd_nmi)", "absent");
+    }
+  }
+
+  private void nmiArrived(int versionId) {
+    nmiLoaded = true;
+  }
+
   static VmStateDecodeException mismatch(String what, String stream, String destination) {
     return VmStateDecodeException.validationFailed(
         "GICv3 configuration mismatch: "
@@ -476,7 +581,7 @@ public final class GicV3State {
       VmStateDescription.<GicV3State>named("arm_gicv3/gicd_no_migration_shift_bug")
           .version(1)
           .minimumVersion(1)
-          .postLoad((g, v) -> g.shiftBugSubsectionLoaded = true)
+          .postLoad(GicV3State::shiftBugSubsectionArrived)
           .bool("gicd_no_migration_shift_bug", g -> true, (g, v) -> g.noMigrationShiftBug = v)
           .build();
 
@@ -486,14 +591,9 @@ public final class GicV3State {
           .version(1)
           .minimumVersion(1)
           .introducedIn(QemuRelease.QEMU_9_1)
-          .needed(g -> g.config.nmi())
-          .preLoad(
-              g -> {
-                if (!g.config.nmi()) {
-                  throw mismatch("NMI support", "present (arm_gicv3/gicd_nmi)", "absent");
-                }
-              })
-          .postLoad((g, v) -> g.nmiLoaded = true)
+          .needed(GicV3State::nmiNeeded)
+          .preLoad(GicV3State::checkNmiAccepted)
+          .postLoad(GicV3State::nmiArrived)
           .uint32Array("nmi", g -> g.nmi, GICV3_BMP_SIZE)
           .build();
 
@@ -517,6 +617,9 @@ public final class GicV3State {
    *   <li>num-irq: no SPI at or above the destination's num-irq may carry state; a source with more
    *       lines that never touched the extra ones cannot be told apart (and loads harmlessly).
    * </ul>
+   *
+   * <p>History: QEMU 2.6: unmigratable, another layout; v1 (QEMU 2.7, from memory): the fields of
+   * today; QEMU 3.0: + gicd_no_migration_shift_bug; QEMU 9.1: + gicd_nmi.
    */
   public static final VmStateDescription<GicV3State> DESCRIPTION =
       VmStateDescription.<GicV3State>named("arm_gicv3")
@@ -524,14 +627,9 @@ public final class GicV3State {
           .minimumVersion(1)
           .priority(MigrationPriority.GICV3)
           .copier(COPIER)
-          .preSave(
-              g -> {
-                if (g.hook != null) {
-                  g.hook.preSave(g);
-                }
-              })
+          .preSave(GicV3State::preSave)
           .preLoad(GicV3State::preLoad)
-          .postLoad((g, v) -> g.postLoad())
+          .postLoad(GicV3State::postLoad)
           .uint32("gicd_ctlr", g -> g.gicdCtlr, (g, v) -> g.gicdCtlr = v)
           .uint32Array("gicd_statusr", g -> g.gicdStatusr, 2)
           .uint32Array("group", g -> g.group, GICV3_BMP_SIZE)

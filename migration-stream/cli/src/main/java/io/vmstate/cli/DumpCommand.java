@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -57,6 +58,8 @@ final class DumpCommand implements Callable<Integer> {
               + " them, the vmdesc elsewhere; default)")
   String schema = "typed";
 
+  @Mixin UserDescriptions userDescriptions;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @ParentCommand VmStateCli parent;
@@ -71,6 +74,9 @@ final class DumpCommand implements Callable<Integer> {
               throw new picocli.CommandLine.ParameterException(
                   spec.commandLine(), "--schema must be vmdesc or typed, not '" + schema + "'");
         };
+    if (s == StateDump.Schema.TYPED) {
+      userDescriptions.load();
+    }
     PrintWriter out = spec.commandLine().getOut();
     OutputStream bytes = parent.bytesOut(out);
     try (StreamSource src = Cli.open(file);

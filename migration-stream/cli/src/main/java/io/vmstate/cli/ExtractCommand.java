@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -60,6 +61,8 @@ final class ExtractCommand implements Callable<Integer> {
           "write into DIR even when it is not empty (files of the same name are replaced)")
   boolean force;
 
+  @Mixin UserDescriptions userDescriptions;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -76,6 +79,7 @@ final class ExtractCommand implements Callable<Integer> {
         }
       }
     }
+    userDescriptions.load();
     try (StreamSource src = Cli.open(file);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
       ReaderOptions options = Cli.options(descFrom);

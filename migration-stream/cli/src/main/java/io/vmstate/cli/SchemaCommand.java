@@ -15,8 +15,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -27,7 +31,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Print the schemas (wire layouts) of every device vmstate-java describes: the stream"
           + " configuration, arm_gic, arm-gicv3, arm-gicv3-its and vcpu_mp_state, keyed like"
-          + " QEMU's -dump-vmstate.",
+          + " QEMU's -dump-vmstate; with --class-path, also the descriptions in your jars (under"
+          + " their entries' schema keys).",
       "Feed two of these files (or a QEMU dump) to check-compat."
     })
 public final class SchemaCommand implements Callable<Integer> {
@@ -51,6 +56,8 @@ public final class SchemaCommand implements Callable<Integer> {
       description = "Write to FILE instead of stdout.")
   Path output;
 
+  @Mixin UserDescriptions userDescriptions;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   /**
@@ -67,9 +74,43 @@ public final class SchemaCommand implements Callable<Integer> {
         .build();
   }
 
+  /**
+   * {@link #ours} followed by the schemas of descriptions loaded from a user's jars, each under its
+   * entry's schema key; refused when a key is taken or a description has no schema.
+   */
+  static SchemaSet withUsers(List<UserDescriptions.Loaded> users)
+      throws UserDescriptions.RefusedException {
+    SchemaSet ours = ours();
+    if (users.isEmpty()) {
+      return ours;
+    }
+    Set<String> keys = new HashSet<>();
+    ours.getSectionsList().forEach(s -> keys.add(s.getKey()));
+    SchemaExporter.SetBuilder b = SchemaExporter.set(MACHINE);
+    for (UserDescriptions.Loaded u : users) {
+      String key = u.entry().schemaKey();
+      if (!keys.add(key)) {
+        throw new UserDescriptions.RefusedException(
+            u.provider()
+                + " puts '"
+                + u.entry().description().name()
+                + "' under schema key '"
+                + key
+                + "', which is taken");
+      }
+      try {
+        b.add(key, u.entry().description());
+      } catch (RuntimeException e) {
+        throw new UserDescriptions.RefusedException(
+            u.provider() + ": '" + u.entry().description().name() + "' has no schema: " + e);
+      }
+    }
+    return ours.toBuilder().addAllSections(b.build().getSectionsList()).build();
+  }
+
   @Override
   public Integer call() throws Exception {
-    SchemaSet set = ours();
+    SchemaSet set = withUsers(userDescriptions.load());
     if (output != null) {
       try (OutputStream os = Files.newOutputStream(output)) {
         SchemaFiles.write(set, os, format);

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
       "is decoded at its version (which must lie inside the description's window) and encoded at",
       "the current one; fields the old version lacked take their default (zero); its vmdesc entry",
       "is rewritten. All other sections and the RAM are copied byte for byte.",
+      "--class-path adds your own descriptions.",
       "Prints a JSON list of the upgraded sections."
     })
 final class UpgradeCommand implements Callable<Integer> {
@@ -43,10 +45,13 @@ final class UpgradeCommand implements Callable<Integer> {
       })
   QemuRelease target;
 
+  @Mixin UserDescriptions userDescriptions;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
+    userDescriptions.load();
     SectionUpgrader upgrader = new SectionUpgrader(target);
     RewriteCommand.copy(in, out, null, upgrader, upgrader, spec);
     PrintWriter w = spec.commandLine().getOut();

@@ -178,6 +178,10 @@ public final class VmStateCli implements Runnable {
             err.println(Cli.escape("vmstate: " + v.getMessage()));
             return BAD_DATA;
           }
+          if (ex instanceof UserDescriptions.RefusedException r) {
+            err.println(Cli.escape("vmstate: " + r.getMessage()));
+            return BAD_DATA;
+          }
           if (ex instanceof NoSuchFileException n) {
             err.println(Cli.escape("vmstate: no such file: " + n.getFile()));
             return USAGE;
@@ -199,7 +203,12 @@ public final class VmStateCli implements Runnable {
           }
           throw ex;
         });
-    int rc = cl.execute(args);
+    int rc;
+    try {
+      rc = cl.execute(args);
+    } finally {
+      UserDescriptions.forgetLoaded();
+    }
     out.flush();
     err.flush();
     return rc;

@@ -60,6 +60,10 @@ public final class StateDump {
    */
   private RenderQueue queue;
 
+  /**
+   * A dump of {@code reader}'s stream to {@code g}; {@code memory} adds the RAM blocks (the
+   * analyzer's {@code -m}); {@code schema} chooses how devices are decoded.
+   */
   public StateDump(MigrationStreamReader reader, JsonGenerator g, boolean memory, Schema schema) {
     this(reader, g, memory, schema, null);
   }

@@ -67,6 +67,10 @@ public final class DeviceRegistry {
     /** QEMU's behaviour: unknown sections fail; RAM pages are skipped. */
     public static final LoadOptions DEFAULT = new LoadOptions(false, false, true, RamSink.SKIP);
 
+    /**
+     * Whether a section with no registered device is decoded through the vmdesc into {@link
+     * LoadResult#unknownSections} instead of failing.
+     */
     public LoadOptions withDecodeUnknown(boolean b) {
       return new LoadOptions(b, crossCheck, checkConfiguration, ram);
     }
@@ -98,6 +102,10 @@ public final class DeviceRegistry {
       Map<SectionRef, StateRecord> unknownSections,
       int sectionsLoaded) {}
 
+  /**
+   * An empty registry whose saves write {@code configuration} and whose loads check the stream's
+   * against it (not null).
+   */
   public DeviceRegistry(MachineConfiguration configuration) {
     this.configuration = checkNotNull(configuration, "configuration");
   }

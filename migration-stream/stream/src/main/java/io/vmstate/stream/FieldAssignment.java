@@ -118,7 +118,9 @@ public record FieldAssignment(
     String own = idstr + ":" + Math.max(0, instance) + "/" + this.path;
     return path.equals(own)
         || (path.startsWith(own)
-            && (path.charAt(own.length()) == '/' || path.charAt(own.length()) == '['));
+            && (path.charAt(own.length()) == '/' || path.charAt(own.length()) == '['))
+        // a byte of a buffer, which compares as one value
+        || own.startsWith(path + "[");
   }
 
   /** Sets the value in {@code root}; a bad path or a value that does not fit is an error. */

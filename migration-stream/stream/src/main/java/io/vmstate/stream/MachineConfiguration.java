@@ -18,6 +18,25 @@ import java.util.List;
  *
  * <p>{@link #DESCRIPTION} is QEMU's {@code vmstate_configuration}: saved at version 1 and, as in
  * QEMU, loaded at version 0 (the subsections carry their own versions).
+ *
+ * <p>The record follows the stream header with no section header and no footer; the subsections are
+ * ordinary subsection records ({@code 0x05}). From the committed QEMU 7.2 fixture {@code
+ * virt-gicv3-smp2.qemu}:
+ *
+ * <pre>
+ * 0x08  07                         QEMU_VM_CONFIGURATION
+ * 0x09  00 00 00 08                be32 length of the machine type name
+ * 0x0d  76 69 72 74 2d 37 2e 32    "virt-7.2"
+ * 0x15  05                         subsection
+ * 0x16  1e                         str8 length 30
+ * 0x17  63 6f 6e ... 74 73         "configuration/target-page-bits"
+ * 0x35  00 00 00 01                be32 version 1
+ * 0x39  00 00 00 0c                be32 target_page_bits 12 (4 KiB pages)
+ * 0x3d  01 ...                     the first section (no footer before it)
+ * </pre>
+ *
+ * {@code configuration/capabilities} is {@code be32 count} then count str8 names; {@code
+ * configuration/uuid} is 16 raw bytes.
  */
 public final class MachineConfiguration {
   /** The version QEMU loads the configuration at, whatever it was saved at. */
@@ -41,10 +60,12 @@ public final class MachineConfiguration {
     setMachine(machine);
   }
 
+  /** The machine type name (empty for a configuration made with no name). */
   public String machine() {
     return new String(name, 0, nameLength, StandardCharsets.ISO_8859_1);
   }
 
+  /** Sets the machine type name (not null; sent as ISO-8859-1 bytes); returns this. */
   public MachineConfiguration setMachine(String machine) {
     checkNotNull(machine, "machine");
     this.name = machine.getBytes(StandardCharsets.ISO_8859_1);
@@ -57,6 +78,10 @@ public final class MachineConfiguration {
     return targetPageBits;
   }
 
+  /**
+   * Sets the target page bits (10..30), or null to send no target-page-bits subsection; returns
+   * this.
+   */
   public MachineConfiguration setTargetPageBits(Integer bits) {
     checkArgument(bits == null || (bits >= 10 && bits <= 30), "target page bits %s", bits);
     this.targetPageBits = bits;
@@ -68,6 +93,10 @@ public final class MachineConfiguration {
     return capabilities == null ? null : List.of(Arrays.copyOf(capabilities, capabilityCount));
   }
 
+  /**
+   * Sets the capabilities (QAPI names such as {@code x-ignore-shared}), or null to send no
+   * capabilities subsection; returns this.
+   */
   public MachineConfiguration setCapabilities(List<String> caps) {
     this.capabilities = caps == null ? null : caps.toArray(new String[0]);
     this.capabilityCount = caps == null ? 0 : caps.size();
@@ -85,6 +114,7 @@ public final class MachineConfiguration {
     return uuid == null ? null : uuid.clone();
   }
 
+  /** Sets the 16-byte VM UUID (copied), or null to send no uuid subsection; returns this. */
   public MachineConfiguration setUuid(byte[] id) {
     checkArgument(id == null || id.length == 16, "a uuid has 16 bytes");
     this.uuid = id == null ? null : id.clone();

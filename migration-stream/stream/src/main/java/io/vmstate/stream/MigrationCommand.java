@@ -4,6 +4,17 @@ package io.vmstate.stream;
  * The {@code QEMU_VM_COMMAND} (0x08) ids of QEMU 7.2, with their fixed payload lengths (reference
  * §5.4). A command is {@code 0x08 | be16 cmd | be16 len | len bytes}; {@link #PACKAGED} is followed
  * by a nested stream of the length its payload names.
+ *
+ * <p>A SWITCHOVER_START between two RAM sections of the committed QEMU 10.0 fixture {@code
+ * qemu-10.0/virt-devices.qemu}:
+ *
+ * <pre>
+ * 0x57295  7e 00 00 00 02   footer of the RAM section (id 2)
+ * 0x5729a  08               QEMU_VM_COMMAND
+ * 0x5729b  00 0b            be16 cmd 11 (SWITCHOVER_START)
+ * 0x5729d  00 00            be16 len 0, no payload
+ * 0x5729f  03 00 00 00 02   the RAM section's END
+ * </pre>
  */
 public enum MigrationCommand {
   OPEN_RETURN_PATH(1, 0),
@@ -29,6 +40,7 @@ public enum MigrationCommand {
     this.length = length;
   }
 
+  /** The be16 command id on the wire. */
   public int id() {
     return id;
   }

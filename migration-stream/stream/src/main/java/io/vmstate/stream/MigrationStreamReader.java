@@ -27,6 +27,18 @@ import java.util.Map;
  * StreamEvent.Section} header, its body, a checked {@link StreamEvent.Footer}) and commands, {@link
  * StreamEvent.Eof} and {@link StreamEvent.VmDescription}; then null.
  *
+ * <p>The stream header, the start of every stream (here the committed QEMU 7.2 fixture {@code
+ * virt-gicv3-smp2.qemu}):
+ *
+ * <pre>
+ * offset 0x00  51 45 56 4d   be32 magic "QEVM"
+ *        0x04  00 00 00 03   be32 version 3
+ *        0x08  07 ...        the configuration section ({@link MachineConfiguration})
+ *              ...           sections ({@link SectionType}) and commands ({@link MigrationCommand})
+ *              00            EOF
+ *              06 ...        the vmdesc trailer ({@link io.vmstate.stream.vmdesc.Vmdesc})
+ * </pre>
+ *
  * <p>A section's body is consumed by the caller right after its header event, with {@link
  * #readDevice}, {@link #readDeviceGeneric} or {@link #readRam}; a body the caller leaves alone is
  * consumed on the next {@code next()} (RAM pages skipped, devices decoded through the vmdesc when
@@ -68,6 +80,7 @@ public final class MigrationStreamReader {
   private long packageEnd = -1;
   private Boolean footers; // detected after the first section body; null until then
 
+  /** A reader over {@code in} positioned at the stream header (neither argument null). */
   public MigrationStreamReader(WireInput in, ReaderOptions options) {
     this.in = checkNotNull(in, "input");
     this.options = checkNotNull(options, "options");
@@ -75,6 +88,7 @@ public final class MigrationStreamReader {
     this.vmdesc = options.vmdesc();
   }
 
+  /** A reader over {@code in} with {@link ReaderOptions#DEFAULT}. */
   public MigrationStreamReader(WireInput in) {
     this(in, ReaderOptions.DEFAULT);
   }

@@ -16,20 +16,28 @@ import io.vmstate.codec.WireOutput;
  * headers and footers, commands, EOF and the vmdesc trailer. Section bodies are written by the
  * codec (devices) or by {@link io.vmstate.stream.ram.RamSection} (RAM) between a header and its
  * footer.
+ *
+ * <p>Each record's bytes, with an example from a real stream, are drawn where the record is
+ * described: the header in {@link MigrationStreamReader}, the configuration in {@link
+ * MachineConfiguration}, section headers and footers in {@link SectionType}, commands in {@link
+ * MigrationCommand}, EOF and the trailer in {@link io.vmstate.stream.vmdesc.Vmdesc}.
  */
 public final class MigrationStreamWriter {
   private final WireOutput out;
   private final VmStateCodec codec;
 
+  /** A writer to {@code out} encoding devices with {@link VmStateCodec#DEFAULT}. */
   public MigrationStreamWriter(WireOutput out) {
     this(out, VmStateCodec.DEFAULT);
   }
 
+  /** A writer to {@code out} encoding devices with {@code codec} (neither null). */
   public MigrationStreamWriter(WireOutput out, VmStateCodec codec) {
     this.out = checkNotNull(out);
     this.codec = checkNotNull(codec);
   }
 
+  /** The output, for section bodies written between a header and its footer. */
   public WireOutput output() {
     return out;
   }
@@ -110,6 +118,7 @@ public final class MigrationStreamWriter {
     out.writeBytes(payload);
   }
 
+  /** The EOF byte, 0x00. */
   public void eof() throws VmStateException {
     out.writeU8(StreamFormat.EOF);
   }
@@ -121,6 +130,7 @@ public final class MigrationStreamWriter {
     out.writeBytes(json);
   }
 
+  /** Writes what is buffered to the sink and flushes it. */
   public void flush() throws VmStateException {
     out.flush();
   }

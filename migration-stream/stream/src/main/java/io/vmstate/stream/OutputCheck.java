@@ -399,7 +399,10 @@ public final class OutputCheck {
       throws VmStateException, IOException {
     byte[] body = new byte[Math.toIntExact(end - start)];
     b.read(start, body, body.length);
-    VmStateDescription<StateRecord> d = described.describe(entry);
+    VmStateDescription<StateRecord> d =
+        Vmdesc.isOldStyle(entry)
+            ? VmdescSchema.describeOldStyle(entry, ref.versionId())
+            : described.describe(entry);
     StateRecord r = new StateRecord(d.name());
     try {
       VmStateCodec.DEFAULT.load(d, r, body, ref.versionId());

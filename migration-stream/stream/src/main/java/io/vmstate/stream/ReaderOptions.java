@@ -31,18 +31,22 @@ public record ReaderOptions(
     checkArgument(defaultPageSize >= 1024, "defaultPageSize %s", defaultPageSize);
   }
 
+  /** These options with the stream's vmdesc found in advance ({@code v}), or null for none. */
   public ReaderOptions withVmdesc(Vmdesc v) {
     return new ReaderOptions(limits, maxVmdescBytes, requireVmdesc, v, defaultPageSize);
   }
 
+  /** These options with {@code requireVmdesc} set to {@code r}. */
   public ReaderOptions withRequireVmdesc(boolean r) {
     return new ReaderOptions(limits, maxVmdescBytes, r, vmdesc, defaultPageSize);
   }
 
+  /** These options with the largest vmdesc JSON accepted set to {@code n} bytes (at least 1). */
   public ReaderOptions withMaxVmdescBytes(int n) {
     return new ReaderOptions(limits, n, requireVmdesc, vmdesc, defaultPageSize);
   }
 
+  /** These options with device decoding bounded by {@code l}. */
   public ReaderOptions withLimits(DecodeLimits l) {
     return new ReaderOptions(l, maxVmdescBytes, requireVmdesc, vmdesc, defaultPageSize);
   }

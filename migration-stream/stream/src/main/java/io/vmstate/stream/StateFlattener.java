@@ -25,6 +25,10 @@ import java.util.zip.CRC32C;
 public final class StateFlattener {
   private StateFlattener() {}
 
+  /**
+   * Reads {@code r} to its end and returns the flat map in stream order; a decode failure throws
+   * with its offset and nothing is returned.
+   */
   public static Map<String, String> flatten(MigrationStreamReader r) throws VmStateException {
     Map<String, String> out = new LinkedHashMap<>();
     Map<String, CRC32C> crcs = new LinkedHashMap<>();

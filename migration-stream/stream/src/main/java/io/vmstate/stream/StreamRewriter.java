@@ -25,6 +25,10 @@ public final class StreamRewriter {
   /** Changes a device's decoded state before it is written again. */
   @FunctionalInterface
   public interface Editor {
+    /**
+     * Changes {@code record}, the decoded state of {@code section}, in place; throwing stops the
+     * rewrite.
+     */
     void edit(SectionRef section, StateRecord record) throws VmStateException;
   }
 
@@ -51,6 +55,10 @@ public final class StreamRewriter {
   private final SectionHandler handler;
   private final OutputCheck.Recorder segments = new OutputCheck.Recorder();
 
+  /**
+   * A rewriter from {@code reader} to {@code writer} that lets {@code editor} change each device
+   * record.
+   */
   public StreamRewriter(MigrationStreamReader reader, MigrationStreamWriter writer, Editor editor) {
     this(reader, writer, editor, null);
   }

@@ -107,6 +107,7 @@ public final class StreamSource implements AutoCloseable {
         name, new java.io.ByteArrayInputStream(bytes), bytes.length, VmdescLocator.scan(bytes, 0));
   }
 
+  /** What messages call the stream (e.g. its file name). */
   public String name() {
     return name;
   }

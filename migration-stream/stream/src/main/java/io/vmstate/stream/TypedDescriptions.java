@@ -23,11 +23,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * which sees the device's vmdesc entry.
  */
 public final class TypedDescriptions {
-  /** A typed description and how to configure a record before loading with it. */
-  public record Entry(VmStateDescription<?> description, Configure configure) {
+  /**
+   * A typed description, how to configure a record before loading with it, and the key its schema
+   * goes under in {@code vmstate schema} (QEMU's {@code -dump-vmstate} keys devices by class name,
+   * e.g. {@code arm-gicv3} for the vmsd {@code arm_gicv3}).
+   */
+  public record Entry(VmStateDescription<?> description, Configure configure, String schemaKey) {
     public Entry {
       checkNotNull(description, "description");
       checkNotNull(configure, "configure");
+      checkNotNull(schemaKey, "schemaKey");
+    }
+
+    /** An entry whose schema key is the vmsd name. */
+    public Entry(VmStateDescription<?> description, Configure configure) {
+      this(description, configure, checkNotNull(description, "description").name());
     }
   }
 
@@ -37,6 +47,10 @@ public final class TypedDescriptions {
    */
   @FunctionalInterface
   public interface Configure {
+    /**
+     * Sets {@code record}'s configuration counts from {@code vmdescEntry}; throws when the entry
+     * does not allow it.
+     */
     void accept(Map<String, Object> vmdescEntry, StateRecord record) throws VmStateException;
 
     /** For descriptions without configuration counts. */
@@ -45,6 +59,7 @@ public final class TypedDescriptions {
 
   /** Contributes descriptions; implementations need a public no-argument constructor. */
   public interface Provider {
+    /** The descriptions this provider contributes. */
     List<Entry> descriptions();
   }
 
@@ -66,6 +81,12 @@ public final class TypedDescriptions {
   public static void register(Entry e) {
     ENTRIES.put(e.description().name(), e);
     MIRRORS.remove(e.description().name());
+  }
+
+  /** Removes the description for a vmsd name, if any (a tool forgetting what a run loaded). */
+  public static void unregister(String vmsdName) {
+    ENTRIES.remove(vmsdName);
+    MIRRORS.remove(vmsdName);
   }
 
   /** The entry for a vmsd name, or null. */

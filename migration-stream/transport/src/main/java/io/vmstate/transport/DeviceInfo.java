@@ -33,12 +33,12 @@ public record DeviceInfo(
     checkNotNull(schema, "schema");
   }
 
-  /** A device without schema bytes. */
   /** The versions this side reads: {@code [minimumVersion, version]}. */
   public VersionWindow versions() {
     return VersionWindow.of(minimumVersion, version);
   }
 
+  /** A device without schema bytes. */
   public static DeviceInfo of(String idstr, long instanceId, int version, int minimumVersion) {
     return new DeviceInfo(idstr, instanceId, version, minimumVersion, ByteString.EMPTY);
   }

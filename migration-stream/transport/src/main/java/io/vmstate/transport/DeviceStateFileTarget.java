@@ -18,6 +18,7 @@ import java.util.List;
 public final class DeviceStateFileTarget implements MigrationTarget {
   private final Path file;
 
+  /** A target that writes the received devices to {@code file} on apply. */
   public DeviceStateFileTarget(Path file) {
     this.file = file.toAbsolutePath();
   }

@@ -16,6 +16,7 @@ import java.util.List;
  * {@link MigrationTransportException#protocolViolation}.
  */
 public final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
+  /** A decoder for frame bodies cut by {@link FrameDecoder}. */
   public EnvelopeDecoder() {
     super(ByteBuf.class);
   }

@@ -20,6 +20,7 @@ import java.io.IOException;
 public final class EnvelopeEncoder extends MessageToByteEncoder<Envelope> {
   private final int maxFrameLength;
 
+  /** An encoder refusing messages over {@code maxFrameLength} bytes. */
   public EnvelopeEncoder(int maxFrameLength) {
     super(Envelope.class, true);
     Preconditions.checkArgument(

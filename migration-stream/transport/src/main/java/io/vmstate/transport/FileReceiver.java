@@ -59,6 +59,7 @@ public final class FileReceiver implements EventLoopSink {
     return new FileReceiver(file, decoders, check, false);
   }
 
+  /** The file the stream is written to once it ended cleanly. */
   public Path file() {
     return file;
   }

@@ -42,6 +42,7 @@ public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
     return maxFrameLength;
   }
 
+  /** The largest body accepted, in bytes. */
   public int maxFrameLength() {
     return maxFrameLength;
   }

@@ -71,6 +71,7 @@ public final class MigrationDestination implements AutoCloseable {
     return new MigrationDestination(options, checkNotNull(group, "group"), false);
   }
 
+  /** The options this destination was made with. */
   public TransportOptions options() {
     return options;
   }

@@ -66,6 +66,7 @@ public final class MigrationSource implements AutoCloseable {
     return new MigrationSource(options, checkNotNull(group, "group"), false);
   }
 
+  /** The options this source was made with. */
   public TransportOptions options() {
     return options;
   }

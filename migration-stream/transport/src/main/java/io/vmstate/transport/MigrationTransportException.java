@@ -205,6 +205,7 @@ public class MigrationTransportException extends VmStateException {
         null);
   }
 
+  /** What failed, for callers that branch on the failure. */
   public Kind kind() {
     return kind;
   }

@@ -16,6 +16,10 @@ import java.nio.file.StandardCopyOption;
  */
 @FunctionalInterface
 public interface RawStreamSink {
+  /**
+   * Reads {@code stream} to its end, calling {@code sectionDone} per decoded section; a decode
+   * failure is a typed {@link VmStateException}.
+   */
   void consume(InputStream stream, Runnable sectionDone) throws IOException, VmStateException;
 
   /**
@@ -31,6 +35,10 @@ public interface RawStreamSink {
   interface FileCheck {
     FileCheck NONE = (partial, done) -> {};
 
+    /**
+     * Checks {@code partial}, the received file before its rename; throwing keeps it from being
+     * moved into place.
+     */
     void check(Path partial, Runnable sectionDone) throws IOException, VmStateException;
   }
 

@@ -39,6 +39,7 @@ public final class RegistryTarget implements MigrationTarget {
     this(registry, DeviceRegistry.LoadOptions.DEFAULT);
   }
 
+  /** Loads into {@code registry} with {@code options} (neither null). */
   public RegistryTarget(DeviceRegistry registry, DeviceRegistry.LoadOptions options) {
     this.registry = checkNotNull(registry, "registry");
     this.options = checkNotNull(options, "options");

@@ -11,5 +11,6 @@ import java.io.OutputStream;
  */
 @FunctionalInterface
 public interface StreamProducer {
+  /** Writes the whole stream to {@code out}; throwing fails the migration. */
   void writeTo(OutputStream out) throws IOException, VmStateException;
 }

@@ -42,14 +42,21 @@ public final class TransportOptions {
     this.progress = b.progress;
   }
 
+  /**
+   * The defaults, as each getter states them: 4 MiB frames, 30 s idle timeout, at least 1024 bytes
+   * per second over 30 s, a 24 h deadline, 1 GiB staged per migration and 2 GiB per destination, 4
+   * MiB receive buffer, write marks 1-4 MiB, no TLS, no progress listener.
+   */
   public static TransportOptions defaults() {
     return new Builder().build();
   }
 
+  /** A builder holding the defaults. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** A builder holding these options. */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.maxFrameLength = maxFrameLength;
@@ -124,6 +131,7 @@ public final class TransportOptions {
     return Optional.ofNullable(ssl);
   }
 
+  /** Where progress is reported ({@link ProgressListener#NONE} by default). */
   public ProgressListener progress() {
     return progress;
   }
@@ -144,6 +152,7 @@ public final class TransportOptions {
 
     private Builder() {}
 
+    /** The largest frame body accepted and sent, 4096 to 2^31-5 bytes. */
     public Builder maxFrameLength(int bytes) {
       checkArgument(
           bytes >= 4096 && bytes <= Integer.MAX_VALUE - FrameDecoder.PREFIX,
@@ -153,6 +162,7 @@ public final class TransportOptions {
       return this;
     }
 
+    /** How long no byte may move before the migration fails as timed out (positive). */
     public Builder idleTimeout(Duration d) {
       checkArgument(!d.isNegative() && !d.isZero(), "idleTimeout: %s (expected: > 0)", d);
       this.idleTimeout = d;
@@ -169,30 +179,37 @@ public final class TransportOptions {
       return this;
     }
 
+    /** The longest a migration may run from its connection to its end (positive). */
     public Builder deadline(Duration d) {
       checkArgument(!d.isNegative() && !d.isZero(), "deadline: %s (expected: > 0)", d);
       this.deadline = d;
       return this;
     }
 
+    /** The most section bytes a framed destination stages (positive). */
     public Builder maxStagedBytes(long bytes) {
       checkArgument(bytes > 0, "maxStagedBytes: %s (expected: > 0)", bytes);
       this.maxStagedBytes = bytes;
       return this;
     }
 
+    /**
+     * The most section bytes a framed destination stages for all its migrations at once (positive).
+     */
     public Builder maxReceiverStagedBytes(long bytes) {
       checkArgument(bytes > 0, "maxReceiverStagedBytes: %s (expected: > 0)", bytes);
       this.maxReceiverStagedBytes = bytes;
       return this;
     }
 
+    /** The most bytes a raw destination buffers ahead of its decoder (at least 4096). */
     public Builder receiveBuffer(int bytes) {
       checkArgument(bytes >= 4096, "receiveBuffer: %s (expected: >= 4096)", bytes);
       this.receiveBuffer = bytes;
       return this;
     }
 
+    /** The channel's write buffer marks (not null). */
     public Builder waterMark(WriteBufferWaterMark marks) {
       this.waterMark = checkNotNull(marks, "marks");
       return this;
@@ -204,11 +221,13 @@ public final class TransportOptions {
       return this;
     }
 
+    /** Where progress is reported (not null). */
     public Builder progress(ProgressListener listener) {
       this.progress = checkNotNull(listener, "listener");
       return this;
     }
 
+    /** The options as set. */
     public TransportOptions build() {
       return new TransportOptions(this);
     }

@@ -27,14 +27,17 @@ public final class CompatReport {
     this.errors = (int) problems.stream().filter(Problem::isError).count();
   }
 
+  /** Every problem found, errors and warnings, in the order found. */
   public ImmutableList<Problem> problems() {
     return problems;
   }
 
+  /** How many problems are errors (a migration between the two sides would fail). */
   public int errors() {
     return errors;
   }
 
+  /** How many problems are warnings. */
   public int warnings() {
     return problems.size() - errors;
   }

@@ -23,6 +23,7 @@ public record Problem(Severity severity, String device, String path, String mess
     checkNotNull(message, "message");
   }
 
+  /** Whether the severity is {@link Severity#ERROR}. */
   public boolean isError() {
     return severity == Severity.ERROR;
   }

@@ -76,16 +76,21 @@ public final class SchemaExporter {
       set = SchemaSet.newBuilder().setOrigin(Origin.VMSTATE_JAVA).setMachine(checkNotNull(machine));
     }
 
+    /** Adds a section for {@code description}, keyed by its name. */
     public SetBuilder add(VmStateDescription<?> description) {
       set.addSections(section(description));
       return this;
     }
 
+    /**
+     * Adds a section for {@code description} under {@code key} (e.g. an idstr with an instance).
+     */
     public SetBuilder add(String key, VmStateDescription<?> description) {
       set.addSections(section(key, description));
       return this;
     }
 
+    /** The set of the sections added, in the order added. */
     public SchemaSet build() {
       return set.build();
     }

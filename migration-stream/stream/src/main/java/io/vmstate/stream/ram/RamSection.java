@@ -64,6 +64,7 @@ public final class RamSection {
     this.ignoreShared = ignoreShared;
   }
 
+  /** The target page size in bytes (the length of a PAGE record's data). */
   public int pageSize() {
     return pageSize;
   }

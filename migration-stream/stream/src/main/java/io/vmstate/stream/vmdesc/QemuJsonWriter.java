@@ -17,10 +17,12 @@ public final class QemuJsonWriter {
   private final Deque<Boolean> containerIsArray = new ArrayDeque<>();
   private boolean needComma;
 
+  /** A writer into a new buffer. */
   public QemuJsonWriter() {
     this(new StringBuilder());
   }
 
+  /** A writer appending to {@code out}. */
   public QemuJsonWriter(StringBuilder out) {
     this.out = out;
   }
@@ -51,6 +53,7 @@ public final class QemuJsonWriter {
     return this;
   }
 
+  /** Closes the innermost object. */
   public QemuJsonWriter endObject() {
     containerIsArray.pop();
     out.append('}');
@@ -58,6 +61,7 @@ public final class QemuJsonWriter {
     return this;
   }
 
+  /** Opens an array, as a member {@code name} when inside an object. */
   public QemuJsonWriter startArray(String name) {
     commaName(name);
     out.append('[');
@@ -66,6 +70,7 @@ public final class QemuJsonWriter {
     return this;
   }
 
+  /** Closes the innermost array. */
   public QemuJsonWriter endArray() {
     containerIsArray.pop();
     out.append(']');
@@ -73,12 +78,14 @@ public final class QemuJsonWriter {
     return this;
   }
 
+  /** Writes a string, as a member {@code name} when inside an object. */
   public QemuJsonWriter str(String name, String value) {
     commaName(name);
     quoted(value);
     return this;
   }
 
+  /** Writes an integer, as a member {@code name} when inside an object. */
   public QemuJsonWriter int64(String name, long value) {
     commaName(name);
     out.append(value);

@@ -12,6 +12,17 @@ import java.util.Objects;
  * The VM description QEMU appends after EOF ({@code 0x06 | be32 N | N bytes of JSON}, reference
  * §5.9): the target page size and one entry per FULL device section, with its field layout. QEMU
  * never reads it; we use it to decode devices we have no description for.
+ *
+ * <p>The end of the committed QEMU 7.2 fixture {@code virt-gicv3-smp2.qemu} (397912 bytes):
+ *
+ * <pre>
+ * 0x5c5f1  7e 00 00 00 15       footer of the last section (id 0x15)
+ * 0x5c5f6  00                   EOF
+ * 0x5c5f7  06                   QEMU_VM_VMDESCRIPTION
+ * 0x5c5f8  00 00 4c 5c          be32 N = 19548
+ * 0x5c5fc  7b 22 70 61 67 ...   N bytes of JSON: {"page_size": 4096, "devices": [...]}
+ *                               (0x5c5fc + 19548 = 397912, the end of the file)
+ * </pre>
  */
 public final class Vmdesc {
   /** The default bound on the JSON size (64 MiB). */
@@ -135,6 +146,7 @@ public final class Vmdesc {
     return json.clone();
   }
 
+  /** The length of the JSON in bytes (the trailer's be32 N). */
   public int jsonLength() {
     return json.length;
   }

@@ -39,6 +39,7 @@ public final class VmdescWriter implements SaveObserver {
 
   private record FieldFrame(boolean counted, boolean flat, boolean struct, int count, long start) {}
 
+  /** A writer of vmdesc entries into {@code w}. */
   public VmdescWriter(QemuJsonWriter w) {
     this.w = w;
   }
