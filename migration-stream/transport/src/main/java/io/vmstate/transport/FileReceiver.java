@@ -29,15 +29,34 @@ public final class FileReceiver implements EventLoopSink {
   private final Path file;
   private final Function<Runnable, IncrementalDecoder> decoders;
   private final FileCheck check;
+  private final boolean keepUndecoded;
 
   /**
    * @param decoders makes the decoder of one reception from its per-section callback, or null to
    *     only write the file
    */
   FileReceiver(Path file, Function<Runnable, IncrementalDecoder> decoders, FileCheck check) {
+    this(file, decoders, check, true);
+  }
+
+  private FileReceiver(
+      Path file,
+      Function<Runnable, IncrementalDecoder> decoders,
+      FileCheck check,
+      boolean keepUndecoded) {
     this.file = checkNotNull(file, "file").toAbsolutePath();
     this.decoders = decoders;
     this.check = checkNotNull(check, "check");
+    this.keepUndecoded = keepUndecoded;
+  }
+
+  /**
+   * This receiver, except that a stream that does not decode is never kept, even when it arrived
+   * whole, and fails at the first bad byte: for a sender that is told the outcome (a framed
+   * whole-stream session), unlike a raw sender that considers the stream migrated.
+   */
+  FileReceiver keepingOnlyDecoded() {
+    return new FileReceiver(file, decoders, check, false);
   }
 
   /** The file the stream is written to once it ended cleanly. */
@@ -104,6 +123,9 @@ public final class FileReceiver implements EventLoopSink {
         try {
           decoder.feed(buf);
         } catch (VmStateException e) {
+          if (!keepUndecoded) {
+            throw e;
+          }
           undecoded = e; // the sender goes on: what it considers migrated is kept (complete)
         }
       }
@@ -127,7 +149,7 @@ public final class FileReceiver implements EventLoopSink {
           }
         }
         if (undecoded != null) {
-          if (!decoder.arrivedWhole(undecoded)) {
+          if (!keepUndecoded || !decoder.arrivedWhole(undecoded)) {
             throw undecoded;
           }
           move();

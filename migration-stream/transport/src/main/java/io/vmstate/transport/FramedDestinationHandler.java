@@ -1,6 +1,8 @@
 package io.vmstate.transport;
 
 import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.vmstate.api.IncompatibleSchemaException;
@@ -14,7 +16,10 @@ import io.vmstate.transport.proto.ErrorReason;
 import io.vmstate.transport.proto.Hello;
 import io.vmstate.transport.proto.ProblemKind;
 import io.vmstate.transport.proto.SectionFrame;
+import io.vmstate.transport.proto.StreamChunk;
 import io.vmstate.transport.proto.Verdict;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,6 +52,13 @@ final class FramedDestinationHandler extends SessionHandler {
   private final StagingBudget budget;
   private long reserved;
 
+  /** Whole-stream session: the reception the stream chunks go to, and what it counted. */
+  private EventLoopSink.Reception stream;
+
+  private boolean wholeStream;
+  private long streamBytes;
+  private int decoded;
+
   FramedDestinationHandler(
       MigrationSession session,
       TransportOptions options,
@@ -67,6 +79,7 @@ final class FramedDestinationHandler extends SessionHandler {
     switch (msg.getBodyCase()) {
       case HELLO -> onHello(ctx, msg.getHello());
       case SECTION -> onSection(ctx, msg.getSection());
+      case STREAM -> onStreamChunk(ctx, msg.getStream());
       case COMPLETE -> onComplete(ctx, msg.getComplete());
       default ->
           throw MigrationTransportException.protocolViolation(
@@ -122,6 +135,25 @@ final class FramedDestinationHandler extends SessionHandler {
                   + " is not supported (this destination speaks "
                   + FramedSourceHandler.PROTOCOL_VERSION
                   + ")"));
+    } else if (hello.getCapabilitiesList().contains(FramedSourceHandler.WHOLE_STREAM)
+        && !(target instanceof StreamTarget)) {
+      problems.add(
+          new Problem(
+              "",
+              0,
+              ProblemKind.UNSUPPORTED_PROTOCOL,
+              "the source sends a whole stream; this destination takes device sections only (send"
+                  + " with --device-state-only)"));
+    } else if (!hello.getCapabilitiesList().contains(FramedSourceHandler.WHOLE_STREAM)
+        && target instanceof StreamTarget t
+        && !t.takesDeviceStateOnly()) {
+      problems.add(
+          new Problem(
+              "",
+              0,
+              ProblemKind.UNSUPPORTED_PROTOCOL,
+              "the source sends device state only, which this destination cannot decode (no"
+                  + " vmdesc); send the whole stream, or receive with --device-state-only"));
     } else {
       problems.addAll(target.preflight(devices));
       if (ended()) {
@@ -145,8 +177,86 @@ final class FramedDestinationHandler extends SessionHandler {
     for (DeviceInfo d : devices) {
       announced.put(key(d.idstr(), d.instanceId()), d);
     }
+    if (hello.getCapabilitiesList().contains(FramedSourceHandler.WHOLE_STREAM)) {
+      wholeStream = true;
+      try {
+        stream = ((StreamTarget) target).openStream(() -> decoded++, this::checkDecoded);
+      } catch (IOException e) {
+        throw MigrationTransportException.localIo("opening the received stream's file", e);
+      }
+    }
     state = State.STREAMING;
     ctx.writeAndFlush(reply).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+  }
+
+  /** Whole stream, before the file is kept: it held exactly the device sections announced. */
+  private void checkDecoded(Path partial, Runnable sectionDone) throws VmStateException {
+    if (decoded != announced.size()) {
+      throw MigrationTransportException.protocolViolation(
+          "the stream holds "
+              + decoded
+              + " device sections, the Hello announced "
+              + announced.size());
+    }
+  }
+
+  private void onStreamChunk(ChannelHandlerContext ctx, StreamChunk c) throws VmStateException {
+    if (state != State.STREAMING || !wholeStream) {
+      throw MigrationTransportException.protocolViolation(
+          state != State.STREAMING
+              ? "a StreamChunk before the Verdict"
+              : "a StreamChunk in a session whose Hello did not announce a whole stream");
+    }
+    if (Crc.of(c.getData()) != c.getCrc32C()) {
+      throw MigrationTransportException.crcMismatchAt(streamBytes);
+    }
+    ByteBuf buf = Unpooled.wrappedBuffer(c.getData().asReadOnlyByteBuffer());
+    try {
+      stream.write(buf);
+    } catch (IOException e) {
+      throw MigrationTransportException.localIo("writing the received stream", e);
+    } finally {
+      buf.release();
+    }
+    streamBytes += c.getData().size();
+    session.progress(streamBytes, decoded);
+    options.progress().onProgress(session, streamBytes, decoded);
+    ctx.writeAndFlush(
+            Envelope.newBuilder()
+                .setAck(Ack.newBuilder().setSections(decoded).setBytes(streamBytes))
+                .build())
+        .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+  }
+
+  /** Whole stream: the totals agree; decode what waited for the vmdesc, check, keep the file. */
+  private void completeStream(ChannelHandlerContext ctx, Complete c) throws VmStateException {
+    if (c.getBytes() != streamBytes || c.getSections() != announced.size()) {
+      throw MigrationTransportException.protocolViolation(
+          "the source counts "
+              + Integer.toUnsignedString(c.getSections())
+              + " sections / "
+              + c.getBytes()
+              + " bytes, "
+              + announced.size()
+              + " announced / "
+              + streamBytes
+              + " arrived");
+    }
+    state = State.APPLYING;
+    EventLoopSink.Reception r = stream;
+    stream = null;
+    try {
+      r.complete();
+    } catch (IOException e) {
+      throw MigrationTransportException.localIo("writing the received stream", e);
+    }
+    session.progress(streamBytes, decoded);
+    options.progress().onProgress(session, streamBytes, decoded);
+    succeed(
+        ctx,
+        Envelope.newBuilder()
+            .setComplete(Complete.newBuilder().setSections(decoded).setBytes(streamBytes))
+            .build());
   }
 
   private void onSection(ChannelHandlerContext ctx, SectionFrame f) throws VmStateException {
@@ -214,6 +324,10 @@ final class FramedDestinationHandler extends SessionHandler {
     if (state != State.STREAMING) {
       throw MigrationTransportException.protocolViolation("Complete before the Verdict");
     }
+    if (wholeStream) {
+      completeStream(ctx, c);
+      return;
+    }
     if (open != null) {
       throw MigrationTransportException.protocolViolation(
           "Complete while section " + open.getSectionId() + " is unfinished");
@@ -247,6 +361,10 @@ final class FramedDestinationHandler extends SessionHandler {
 
   @Override
   void onFailed(VmStateException e) {
+    if (stream != null) {
+      stream.abort();
+      stream = null;
+    }
     releaseStaged();
     staged.clear();
     open = null;
@@ -263,7 +381,7 @@ final class FramedDestinationHandler extends SessionHandler {
     if (e instanceof IncompatibleSchemaException) {
       return null;
     }
-    if (state == State.APPLYING && !(e instanceof MigrationTransportException)) {
+    if ((state == State.APPLYING || wholeStream) && !(e instanceof MigrationTransportException)) {
       return ErrorReason.APPLY_FAILED;
     }
     return super.reasonToReport(e);
@@ -278,7 +396,7 @@ final class FramedDestinationHandler extends SessionHandler {
   String waitingFor() {
     return switch (state) {
       case AWAIT_HELLO -> "waiting for the source's Hello";
-      case STREAMING -> "receiving sections";
+      case STREAMING -> wholeStream ? "receiving the stream" : "receiving sections";
       case APPLYING -> "applying the state";
     };
   }

@@ -1,6 +1,7 @@
 package io.vmstate.transport;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.vmstate.api.IncompatibleSchemaException;
@@ -10,7 +11,13 @@ import io.vmstate.transport.proto.DeviceSchema;
 import io.vmstate.transport.proto.Envelope;
 import io.vmstate.transport.proto.Hello;
 import io.vmstate.transport.proto.SectionFrame;
+import io.vmstate.transport.proto.StreamChunk;
 import io.vmstate.transport.proto.Verdict;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,7 +43,12 @@ final class FramedSourceHandler extends SessionHandler {
     AWAIT_COMPLETE
   }
 
+  /** The Hello capability of a session that carries a whole QEMU stream in StreamChunks. */
+  static final String WHOLE_STREAM = "whole-stream";
+
   private final SectionSource source;
+  private final WholeStream whole;
+  private FileChannel in;
   private final String producer;
   private final int chunkSize;
   private State state = State.CONNECTING;
@@ -48,8 +60,23 @@ final class FramedSourceHandler extends SessionHandler {
 
   FramedSourceHandler(
       MigrationSession session, TransportOptions options, SectionSource source, String producer) {
+    this(session, options, source, null, producer);
+  }
+
+  FramedSourceHandler(
+      MigrationSession session, TransportOptions options, WholeStream whole, String producer) {
+    this(session, options, SectionSource.of(whole.devices(), List.of()), whole, producer);
+  }
+
+  private FramedSourceHandler(
+      MigrationSession session,
+      TransportOptions options,
+      SectionSource source,
+      WholeStream whole,
+      String producer) {
     super(session, options);
     this.source = source;
+    this.whole = whole;
     this.producer = producer;
     this.chunkSize = options.maxFrameLength() - FRAME_OVERHEAD;
   }
@@ -58,6 +85,9 @@ final class FramedSourceHandler extends SessionHandler {
   void start(ChannelHandlerContext ctx) {
     Hello.Builder hello =
         Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setProducer(producer);
+    if (whole != null) {
+      hello.addCapabilities(WHOLE_STREAM);
+    }
     for (DeviceInfo d : source.devices()) {
       hello.addDevices(
           DeviceSchema.newBuilder()
@@ -96,6 +126,13 @@ final class FramedSourceHandler extends SessionHandler {
           throw IncompatibleSchemaException.of(problems);
         }
         state = State.STREAMING;
+        if (whole != null) {
+          try {
+            in = FileChannel.open(whole.file(), StandardOpenOption.READ);
+          } catch (IOException e) {
+            throw MigrationTransportException.localIo("reading " + whole.file(), e);
+          }
+        }
         pump(ctx);
       }
       case ACK -> {
@@ -109,6 +146,9 @@ final class FramedSourceHandler extends SessionHandler {
       case COMPLETE -> {
         expect(State.AWAIT_COMPLETE, "Complete");
         Complete c = msg.getComplete();
+        if (whole != null) {
+          sectionsSent = whole.devices().size();
+        }
         if (c.getSections() != sectionsSent || c.getBytes() != bytesSent) {
           throw MigrationTransportException.protocolViolation(
               "the destination confirmed "
@@ -152,27 +192,70 @@ final class FramedSourceHandler extends SessionHandler {
   private void pump(ChannelHandlerContext ctx) throws VmStateException {
     boolean wrote = false;
     while (ctx.channel().isWritable() && !peerGone() && !ended()) {
-      SectionFrame frame = nextFrame();
+      Envelope frame = whole != null ? nextChunk() : nextFrame();
       wrote = true;
       if (frame == null) {
         state = State.AWAIT_COMPLETE;
         ctx.write(
                 Envelope.newBuilder()
                     .setComplete(
-                        Complete.newBuilder().setSections(sectionsSent).setBytes(bytesSent))
+                        Complete.newBuilder()
+                            .setSections(whole != null ? whole.devices().size() : sectionsSent)
+                            .setBytes(bytesSent))
                     .build())
             .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
         break;
       }
-      ctx.write(Envelope.newBuilder().setSection(frame).build())
-          .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+      ctx.write(frame).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     }
     if (wrote) {
       ctx.flush();
     }
   }
 
-  private SectionFrame nextFrame() throws VmStateException {
+  /** The next chunk of the whole stream, or null once all of it was sent. */
+  private Envelope nextChunk() throws VmStateException {
+    long left = whole.size() - bytesSent;
+    if (left == 0) {
+      closeInput();
+      return null;
+    }
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(left, chunkSize));
+    try {
+      while (buf.hasRemaining()) {
+        if (in.read(buf, bytesSent + buf.position()) < 0) {
+          throw new EOFException(
+              whole.file() + " is shorter than when it was opened (" + whole.size() + " bytes)");
+        }
+      }
+    } catch (IOException e) {
+      throw MigrationTransportException.localIo("reading " + whole.file(), e);
+    }
+    buf.flip();
+    ByteString data = UnsafeByteOperations.unsafeWrap(buf);
+    bytesSent += data.size();
+    return Envelope.newBuilder()
+        .setStream(StreamChunk.newBuilder().setData(data).setCrc32C(Crc.of(data)))
+        .build();
+  }
+
+  private void closeInput() {
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException e) {
+        // read-only: nothing was lost
+      }
+      in = null;
+    }
+  }
+
+  @Override
+  void onFailed(VmStateException e) {
+    closeInput();
+  }
+
+  private Envelope nextFrame() throws VmStateException {
     if (current == null) {
       current = source.next();
       offset = 0;
@@ -200,7 +283,7 @@ final class FramedSourceHandler extends SessionHandler {
       sectionsSent++;
       current = null;
     }
-    return frame;
+    return Envelope.newBuilder().setSection(frame).build();
   }
 
   @Override
@@ -213,7 +296,7 @@ final class FramedSourceHandler extends SessionHandler {
     return switch (state) {
       case CONNECTING -> "connecting";
       case AWAIT_VERDICT -> "waiting for the destination's verdict";
-      case STREAMING -> "sending sections";
+      case STREAMING -> whole != null ? "sending the stream" : "sending sections";
       case AWAIT_COMPLETE -> "waiting for the destination to apply the state";
     };
   }

@@ -129,6 +129,24 @@ public final class MigrationSource implements AutoCloseable {
                     new FramedSourceHandler(session, options, sections, producerName)));
   }
 
+  /**
+   * Runs a framed session carrying every byte of {@code stream} (framed mode, "whole-stream"): the
+   * destination must be a {@link StreamFileTarget}, which writes the same bytes and decodes every
+   * section before it keeps them.
+   */
+  public MigrationSession sendFramed(SocketAddress to, WholeStream stream) {
+    checkNotNull(stream, "stream");
+    return connect(
+        to,
+        session ->
+            ch ->
+                Pipelines.framed(
+                    ch,
+                    options,
+                    false,
+                    new FramedSourceHandler(session, options, stream, producerName)));
+  }
+
   private interface PipelineSetup {
     void init(Channel ch);
   }

@@ -153,6 +153,15 @@ public class MigrationTransportException extends VmStateException {
         .inSection(section);
   }
 
+  /** A whole-stream chunk's bytes did not match their CRC32C: corrupted in transit. */
+  public static MigrationTransportException crcMismatchAt(long streamOffset) {
+    return of(
+        Kind.CRC_MISMATCH,
+        "CRC32C mismatch: the stream's bytes from offset "
+            + streamOffset
+            + " were corrupted in transit; nothing was kept");
+  }
+
   /** A configured bound (staged bytes, section count) was exceeded. */
   public static MigrationTransportException limitExceeded(String what, long value, long limit) {
     return of(

@@ -28,6 +28,10 @@ public final class QemuStreamSink {
 
   /** {@link #toFile(Path)}, running {@code then} on the decoded file before it is moved. */
   public static RawStreamSink toFile(Path file, RawStreamSink.FileCheck then) {
+    return receiver(file, then);
+  }
+
+  static FileReceiver receiver(Path file, RawStreamSink.FileCheck then) {
     return new FileReceiver(
         file,
         done ->

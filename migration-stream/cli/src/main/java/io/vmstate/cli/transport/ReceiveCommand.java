@@ -1,10 +1,10 @@
 package io.vmstate.cli.transport;
 
-import io.vmstate.transport.DeviceStateFileTarget;
 import io.vmstate.transport.MigrationDestination;
 import io.vmstate.transport.MigrationResult;
 import io.vmstate.transport.MigrationSession;
 import io.vmstate.transport.QemuStreamSink;
+import io.vmstate.transport.StreamFileTarget;
 import io.vmstate.transport.TransportOptions;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -30,9 +30,10 @@ import picocli.CommandLine.Spec;
           + " FILE.partial and decodes the stream as it arrives (header, configuration, RAM; device"
           + " sections QEMU describes only in its trailing vmdesc once that is in), and keeps FILE"
           + " only when all of it decoded.",
-      "--framed: a verified session from 'vmstate send --framed'; FILE becomes a device-state"
-          + " stream (header, device sections, EOF), written only when every section arrived with"
-          + " a good CRC32C.",
+      "--framed: a verified session from 'vmstate send --framed'; FILE becomes the sender's"
+          + " stream byte for byte, decoded as it arrives (CRC32C per chunk) and kept only when"
+          + " every section decoded and the totals agree. A device-state-only sender is refused"
+          + " unless --device-state-only.",
       "Raw: a sender that half-closes after its last byte ('vmstate send') gets the verdict as"
           + " QEMU's return path gives it (SHUT, status 0 when FILE was kept, 1 when not).",
       "Prints the bound address on stderr and a JSON summary on stdout; exit 0 ok, 1 failed"
@@ -65,6 +66,14 @@ public final class ReceiveCommand implements Callable<Integer> {
               + " are refused (LIMIT_EXCEEDED) while it is exhausted (default: ${DEFAULT-VALUE})")
   long maxStaged;
 
+  @Option(
+      names = "--device-state-only",
+      description =
+          "--framed: also accept 'send --framed --device-state-only': FILE then becomes a"
+              + " device-state stream (header, device sections, EOF; no vmdesc), checked for"
+              + " framing and CRC32C only, since nothing here describes its sections")
+  boolean deviceStateOnly;
+
   @ArgGroup(exclusive = false)
   TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
 
@@ -74,6 +83,10 @@ public final class ReceiveCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     InetSocketAddress at = TransportCli.address(listen, spec.commandLine());
     PrintWriter err = spec.commandLine().getErr();
+    if (deviceStateOnly && !session.framed) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--device-state-only is for framed receives (--framed)");
+    }
     if (maxSessionStaged < 1 || maxStaged < 1) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--max-session-staged and --max-staged must be >= 1");
@@ -92,7 +105,7 @@ public final class ReceiveCommand implements Callable<Integer> {
                   at,
                   s -> {
                     first.complete(s);
-                    return new DeviceStateFileTarget(out);
+                    return new StreamFileTarget(out, deviceStateOnly);
                   })
               : dest.listenRaw(
                   at,

@@ -5,6 +5,7 @@ import io.vmstate.transport.MigrationSession;
 import io.vmstate.transport.MigrationSource;
 import io.vmstate.transport.StreamFileSections;
 import io.vmstate.transport.TransportOptions;
+import io.vmstate.transport.WholeStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,13 +29,15 @@ import picocli.CommandLine.Spec;
       "Raw (default): the file's bytes as QEMU's 'migrate tcp:' sends them, e.g. into"
           + " 'qemu-system-aarch64 -incoming tcp:HOST:PORT' or 'vmstate receive'.",
       "--framed: a verified session with 'vmstate receive --framed': the file's device sections"
-          + " are announced, checked by the destination before any state moves, sent with"
-          + " CRC32C and applied only when all arrived.",
+          + " are announced and checked by the destination before anything moves, then every byte"
+          + " of FILE (RAM, vmdesc and all) goes in CRC32C-checked chunks; the receiver decodes"
+          + " every section and keeps its copy, identical to FILE, only when all of it decoded."
+          + " With --device-state-only, only the device sections are sent.",
       "Raw migration has no acknowledgement: after the last byte the sender half-closes and"
           + " waits for the receiver. The summary's \"outcome\" says what is known: \"loaded\""
           + " (the receiver said so on QEMU's return path: 'vmstate receive', or QEMU with the"
           + " return-path capability), \"delivered\" (it read everything and closed, no verdict),"
-          + " \"sent\" (handed to the connection, nothing more known), \"applied\" (framed)."
+          + " \"sent\" (handed to the connection, nothing more known), \"applied\" (framed: the receiver decoded and kept it)."
           + " A receiver that reports a failed load, or resets the connection, fails the send.",
       "Prints a JSON summary on stdout; exit 0 no failure seen (see \"outcome\"), 1 failed"
           + " migration or bad data, 2 usage."
@@ -57,6 +60,13 @@ public final class SendCommand implements Callable<Integer> {
               + " \"loaded\", or exit 1 when it closes without reporting one")
   boolean returnPath;
 
+  @Option(
+      names = "--device-state-only",
+      description =
+          "--framed: send only FILE's device sections (no configuration, RAM or vmdesc); the"
+              + " receiver must accept that with its own --device-state-only")
+  boolean deviceStateOnly;
+
   @ArgGroup(exclusive = false)
   TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
 
@@ -75,9 +85,15 @@ public final class SendCommand implements Callable<Integer> {
         throw new picocli.CommandLine.ParameterException(
             spec.commandLine(), "--return-path is for raw sends (framed sessions confirm anyway)");
       }
+      if (deviceStateOnly && !session.framed) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "--device-state-only is for framed sends (--framed)");
+      }
       MigrationSession s =
           session.framed
-              ? source.sendFramed(at, StreamFileSections.open(file))
+              ? deviceStateOnly
+                  ? source.sendFramed(at, StreamFileSections.open(file))
+                  : source.sendFramed(at, WholeStream.open(file))
               : returnPath ? source.sendFileOpeningReturnPath(at, file) : source.sendFile(at, file);
       MigrationResult r = s.await(Duration.ofDays(365));
       TransportCli.finalProgress(spec.commandLine().getErr(), s, r);

@@ -1,0 +1,52 @@
+package io.vmstate.transport;
+
+import io.vmstate.api.VmStateException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A framed destination that writes what it receives to a file. From a {@link WholeStream} source
+ * the file becomes the source's stream, byte for byte (so it has its vmdesc and reads like any
+ * stream QEMU wrote): the bytes are written to {@code FILE.partial} and decoded as they arrive
+ * ({@link QemuStreamSink}: header, configuration, RAM as it comes, device sections once the vmdesc
+ * is in), and the file is moved into place only when every section decoded and the session's totals
+ * agree. From a device-state source ({@link StreamFileSections}, a registry snapshot) it writes a
+ * device-state stream (see {@link DeviceStateFileTarget}), but only if it was made with {@code
+ * deviceStateOnly}: such a file has no vmdesc, so nothing here can decode its sections, and that is
+ * refused unless asked for.
+ */
+public final class StreamFileTarget implements MigrationTarget, StreamTarget {
+  private final Path file;
+  private final boolean deviceStateOnly;
+
+  /**
+   * @param deviceStateOnly also accept device-state sessions (written as a device-state stream,
+   *     whose sections are checked only for framing and CRC)
+   */
+  public StreamFileTarget(Path file, boolean deviceStateOnly) {
+    this.file = file.toAbsolutePath();
+    this.deviceStateOnly = deviceStateOnly;
+  }
+
+  @Override
+  public List<Problem> preflight(List<DeviceInfo> announced) {
+    return Preflight.check(announced, announced.stream().distinct().toList());
+  }
+
+  @Override
+  public void apply(List<SectionData> sections) throws VmStateException {
+    new DeviceStateFileTarget(file).apply(sections);
+  }
+
+  @Override
+  public EventLoopSink.Reception openStream(Runnable sectionDone, RawStreamSink.FileCheck check)
+      throws IOException {
+    return QemuStreamSink.receiver(file, check).keepingOnlyDecoded().open(sectionDone);
+  }
+
+  @Override
+  public boolean takesDeviceStateOnly() {
+    return deviceStateOnly;
+  }
+}
