@@ -45,6 +45,38 @@ class GicStreamTest {
   static final List<String> NAMES = Fixtures.NAMES;
 
   @Test
+  void aGicOfAnotherCpuCountIsNamedAsSuchNotAsATruncation() throws Exception {
+    // virt-gicv3-smp2 is a 2-vCPU machine; the registry holds a 4-CPU GICv3.
+    GicV3State gic = new GicV3State(GicV3Config.tcg(4));
+    DeviceRegistry reg = new DeviceRegistry(new MachineConfiguration());
+    reg.register("arm_gicv3", 0, GicV3State.DESCRIPTION, gic);
+    byte[] before = io.vmstate.codec.VmStateCodec.DEFAULT.saveToBytes(GicV3State.DESCRIPTION, gic);
+    io.vmstate.api.VmStateDecodeException e =
+        assertThrows(
+            io.vmstate.api.VmStateDecodeException.class,
+            () ->
+                reg.load(
+                    Fixtures.reader(Fixtures.stream("virt-gicv3-smp2"), false),
+                    DeviceRegistry.LoadOptions.DEFAULT
+                        .withDecodeUnknown(true)
+                        .withCheckConfiguration(false)));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "layout disagreement: the registered 'arm_gicv3' is configured otherwise than the"
+                    + " stream's: "),
+        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("stream's: cpu: the stream has 2 elements, ours 4"),
+        e.getMessage());
+    assertEquals("arm_gicv3", e.section().orElseThrow().idstr());
+    assertArrayEquals(
+        before,
+        io.vmstate.codec.VmStateCodec.DEFAULT.saveToBytes(GicV3State.DESCRIPTION, gic),
+        "nothing applied");
+  }
+
+  @Test
   void gicDescriptionsAreContributed() {
     for (String vmsd : List.of("arm_gic", "arm_gicv3", "arm_gicv3_its")) {
       assertTrue(TypedDescriptions.names().contains(vmsd), vmsd);

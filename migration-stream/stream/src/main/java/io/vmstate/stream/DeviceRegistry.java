@@ -427,18 +427,65 @@ public final class DeviceRegistry {
     StateCopier<T> copier = desc.copier();
     if (copier != null) {
       T copy = copier.copyOf(d.object);
-      reader.readDevice(desc, copy);
+      try {
+        reader.readDevice(desc, copy);
+      } catch (VmStateDecodeException e) {
+        throw explained(reader, ref, d, e);
+      }
       commits.add(() -> copier.copyInto(copy, d.object));
       return;
     }
     VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
     StateRecord r = mirrorRecord(desc, d.object);
-    reader.readDevice(mirror, r);
+    try {
+      reader.readDevice(mirror, r);
+    } catch (VmStateDecodeException e) {
+      throw explained(reader, ref, d, e);
+    }
     deferred.add(d);
     // Re-encoded at the stream's version, which is the version they are applied at: fields the
     // stream's version does not carry stay as the object holds them, as in QEMU.
     deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r, ref.versionId()));
     deferredVersions.add(ref.versionId());
+  }
+
+  /**
+   * A registered device's section failed to decode. When the stream's vmdesc lays the section out
+   * otherwise than the registered object would be saved (a GICv3 of 4 CPUs registered, a stream of
+   * 2), that is the cause, not the truncation or garbage the bytes then seemed to show: the failure
+   * becomes a layout disagreement naming the first element that differs, the original kept as a
+   * suppressed exception. Checked only on this failure path, so a load that decodes is never
+   * refused.
+   */
+  private static <T> VmStateDecodeException explained(
+      MigrationStreamReader reader, SectionRef ref, Device<T> d, VmStateDecodeException e) {
+    Map<String, Object> entry = reader.vmdescEntry(ref);
+    if (entry == null) {
+      return e;
+    }
+    try {
+      byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
+      VmStateDescription<StateRecord> mirror = GenericBinding.mirror(d.description);
+      StateRecord state = mirrorRecord(d.description, d.object);
+      VmStateCodec.DEFAULT.load(mirror, state, bytes, d.description.version());
+      String counts = SectionRoundTrip.countDifference(entry, mirror, state);
+      if (counts == null) {
+        return e;
+      }
+      VmStateDecodeException x =
+          VmStateDecodeException.layoutDisagreement(
+              "the registered '"
+                  + d.description.name()
+                  + "' is configured otherwise than the stream's: "
+                  + counts);
+      x.addSuppressed(e); // what the bytes seemed to show
+      if (e.offset() >= 0) {
+        x.atOffset(e.offset());
+      }
+      return x.inSection(ref);
+    } catch (VmStateException | RuntimeException other) {
+      return e; // no better explanation than the failure itself
+    }
   }
 
   /**

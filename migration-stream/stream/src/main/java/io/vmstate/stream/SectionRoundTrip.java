@@ -76,14 +76,7 @@ public final class SectionRoundTrip {
       VmStateDescription<StateRecord> typed,
       StateRecord typedRecord)
       throws VmStateException {
-    QemuJsonWriter json = new QemuJsonWriter();
-    json.startObject(null);
-    VmStateCodec.DEFAULT.save(
-        typed, typedRecord, WireOutput.toBytes(), new VmdescWriter(json), null);
-    json.endObject();
-    byte[] text = json.text().getBytes(StandardCharsets.UTF_8);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> ours = (Map<String, Object>) JsonTree.parse(text, 0, text.length, 0);
+    Map<String, Object> ours = layoutOf(typed, typedRecord);
     List<String> theirs = new ArrayList<>();
     flatten("", vmdescEntry, theirs);
     List<String> mine = new ArrayList<>();
@@ -97,6 +90,54 @@ public final class SectionRoundTrip {
             .inSection(ref);
       }
     }
+  }
+
+  /** The vmdesc entry our typed description writes for {@code record}. */
+  private static Map<String, Object> layoutOf(
+      VmStateDescription<StateRecord> typed, StateRecord record) throws VmStateException {
+    QemuJsonWriter json = new QemuJsonWriter();
+    json.startObject(null);
+    VmStateCodec.DEFAULT.save(typed, record, WireOutput.toBytes(), new VmdescWriter(json), null);
+    json.endObject();
+    byte[] text = json.text().getBytes(StandardCharsets.UTF_8);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> ours = (Map<String, Object>) JsonTree.parse(text, 0, text.length, 0);
+    return ours;
+  }
+
+  /**
+   * The first top-level field whose element count differs between {@code vmdescEntry} and the
+   * layout {@code typed} writes for {@code typedRecord}, as {@code "cpu: the stream has 2 elements,
+   * ours 4"}, or null when every count agrees (configuration counts such as a GICv3's CPUs are what
+   * this names).
+   */
+  public static String countDifference(
+      Map<String, Object> vmdescEntry,
+      VmStateDescription<StateRecord> typed,
+      StateRecord typedRecord)
+      throws VmStateException {
+    Map<Object, Long> theirs = counts(vmdescEntry);
+    Map<Object, Long> ours = counts(layoutOf(typed, typedRecord));
+    for (Map.Entry<Object, Long> e : theirs.entrySet()) {
+      Long o = ours.get(e.getKey());
+      if (o != null && !o.equals(e.getValue())) {
+        return e.getKey() + ": the stream has " + e.getValue() + " elements, ours " + o;
+      }
+    }
+    return null;
+  }
+
+  private static Map<Object, Long> counts(Map<?, ?> entry) {
+    Map<Object, Long> n = new java.util.LinkedHashMap<>();
+    if (entry.get("fields") instanceof List<?> fields) {
+      for (Object o : fields) {
+        if (o instanceof Map<?, ?> f) {
+          long k = f.get("array_len") instanceof Number len ? len.longValue() : 1;
+          n.merge(f.get("name"), k, Long::sum);
+        }
+      }
+    }
+    return n;
   }
 
   /** One line per element: {@code path name type size}, structs and subsections recursed. */
