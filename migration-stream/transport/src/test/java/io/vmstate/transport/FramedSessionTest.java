@@ -17,7 +17,6 @@ import io.vmstate.transport.proto.DeviceSchema;
 import io.vmstate.transport.proto.Envelope;
 import io.vmstate.transport.proto.ErrorReason;
 import io.vmstate.transport.proto.Hello;
-import io.vmstate.transport.proto.SectionFrame;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -69,21 +68,13 @@ class FramedSessionTest {
     return assertThrows(VmStateException.class, () -> s.await(WAIT));
   }
 
-  /**
-   * Has {@code dest} listen for framed migrations at the in-VM address {@code name}, each into
-   * {@code target}, handing the destination's session to {@code incoming}.
-   */
+  /** {@link TestSections#listen} at the in-VM address {@code name}. */
   private static SocketAddress listen(
       MigrationDestination dest,
       String name,
       MigrationTarget target,
       AtomicReference<MigrationSession> incoming) {
-    return dest.listenFramed(
-        new LocalAddress(name),
-        s -> {
-          incoming.set(s);
-          return target;
-        });
+    return TestSections.listen(dest, new LocalAddress(name), target, incoming);
   }
 
   @Test
@@ -450,19 +441,7 @@ class FramedSessionTest {
       writeFrame(out, Envelope.newBuilder().setHello(hello).build());
       assertTrue(readFrame(in).getVerdict().getAccepted());
       for (SectionData d : big) {
-        writeFrame(
-            out,
-            Envelope.newBuilder()
-                .setSection(
-                    SectionFrame.newBuilder()
-                        .setSectionId(d.sectionId())
-                        .setIdstr(d.ref().idstr())
-                        .setInstanceId((int) d.ref().instanceId())
-                        .setVersion(d.ref().versionId())
-                        .setData(d.data())
-                        .setCrc32C(Crc.of(d.data()))
-                        .setLast(true))
-                .build());
+        writeFrame(out, TestSections.wholeFrame(d));
         assertTrue(readFrame(in).hasAck());
       }
       assertEquals(held, dest.stagedBytes());

@@ -109,12 +109,7 @@ class StalledPeerTest {
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
     try (MigrationDestination dest = MigrationDestination.create(FAST)) {
       SocketAddress at =
-          dest.listenFramed(
-              new InetSocketAddress("127.0.0.1", 0),
-              s -> {
-                incoming.set(s);
-                return target;
-              });
+          TestSections.listen(dest, new InetSocketAddress("127.0.0.1", 0), target, incoming);
       try (Socket peer = new Socket()) {
         peer.connect(at);
         Envelope err = readFrame(new DataInputStream(peer.getInputStream()));
@@ -160,12 +155,7 @@ class StalledPeerTest {
     AtomicReference<MigrationSession> incoming = new AtomicReference<>();
     try (MigrationDestination dest = MigrationDestination.create(FLOOR)) {
       SocketAddress at =
-          dest.listenFramed(
-              new InetSocketAddress("127.0.0.1", 0),
-              s -> {
-                incoming.set(s);
-                return target;
-              });
+          TestSections.listen(dest, new InetSocketAddress("127.0.0.1", 0), target, incoming);
       try (Socket peer = new Socket()) {
         peer.connect(at);
         Thread reader =

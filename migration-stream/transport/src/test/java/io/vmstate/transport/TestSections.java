@@ -12,6 +12,38 @@ import java.util.concurrent.atomic.AtomicReference;
 final class TestSections {
   private TestSections() {}
 
+  /**
+   * Has {@code dest} listen for framed migrations at {@code address}, each into {@code target},
+   * handing the destination's session to {@code incoming}.
+   */
+  static java.net.SocketAddress listen(
+      MigrationDestination dest,
+      java.net.SocketAddress address,
+      MigrationTarget target,
+      AtomicReference<MigrationSession> incoming) {
+    return dest.listenFramed(
+        address,
+        s -> {
+          incoming.set(s);
+          return target;
+        });
+  }
+
+  /** The frame that carries all of {@code d} at once (a section of at most one frame). */
+  static io.vmstate.transport.proto.Envelope wholeFrame(SectionData d) {
+    return io.vmstate.transport.proto.Envelope.newBuilder()
+        .setSection(
+            io.vmstate.transport.proto.SectionFrame.newBuilder()
+                .setSectionId(d.sectionId())
+                .setIdstr(d.ref().idstr())
+                .setInstanceId((int) d.ref().instanceId())
+                .setVersion(d.ref().versionId())
+                .setData(d.data())
+                .setCrc32C(Crc.of(d.data()))
+                .setLast(true))
+        .build();
+  }
+
   static List<DeviceInfo> devices(int count) {
     List<DeviceInfo> d = new ArrayList<>();
     for (int i = 0; i < count; i++) {

@@ -14,7 +14,6 @@ import io.vmstate.transport.proto.Complete;
 import io.vmstate.transport.proto.DeviceSchema;
 import io.vmstate.transport.proto.Envelope;
 import io.vmstate.transport.proto.Hello;
-import io.vmstate.transport.proto.SectionFrame;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -96,19 +95,7 @@ class TransportFaultsTest {
     frame(out, Envelope.newBuilder().setHello(hello).build());
     long total = 0;
     for (SectionData d : sections) {
-      frame(
-          out,
-          Envelope.newBuilder()
-              .setSection(
-                  SectionFrame.newBuilder()
-                      .setSectionId(d.sectionId())
-                      .setIdstr(d.ref().idstr())
-                      .setInstanceId((int) d.ref().instanceId())
-                      .setVersion(d.ref().versionId())
-                      .setData(d.data())
-                      .setCrc32C(Crc.of(d.data()))
-                      .setLast(true))
-              .build());
+      frame(out, TestSections.wholeFrame(d));
       total += d.data().size();
     }
     frame(
