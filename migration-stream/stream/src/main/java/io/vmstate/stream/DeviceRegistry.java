@@ -73,8 +73,8 @@ public final class DeviceRegistry {
   /**
    * One device section without its framing: the section id, the identity (idstr, instance, the
    * version the body was written at) and the body, the bytes a stream holds between the section's
-   * header and its footer. What {@link #saveSections} returns and {@link #loadSections} takes: the
-   * unit a framed transport moves. The array is not copied.
+   * header and its footer. What {@link DeviceRegistry#saveSections} returns and {@link
+   * DeviceRegistry#loadSections} takes: the unit a framed transport moves. The array is not copied.
    */
   public record SectionBody(int sectionId, SectionRef ref, byte[] body) {
     /** Neither {@code ref} nor {@code body} may be null. */
@@ -119,9 +119,14 @@ public final class DeviceRegistry {
     }
   }
 
-  /** What a load found besides the registered devices. */
+  /**
+   * What a load found besides the registered devices: the stream's configuration (null when it had
+   * none, as a device-state stream or a {@link DeviceRegistry#loadSections} load), the sections of
+   * no registered device decoded through the vmdesc, and how many registered devices' sections were
+   * loaded.
+   */
   public record LoadResult(
-      MachineConfiguration configuration,
+      @Nullable MachineConfiguration configuration,
       Map<SectionRef, StateRecord> unknownSections,
       int sectionsLoaded) {}
 
@@ -428,11 +433,11 @@ public final class DeviceRegistry {
     }
 
     /**
-     * Stages one device section's body (as {@link #saveSections} gives it): checked against the
-     * registered description's version window, decoded, and applied only at {@link #commit}. The
-     * body must hold exactly the section's state: bytes after it are refused. Offsets in errors
-     * count from the start of the body. Fails, staging nothing, when no device of the section's
-     * idstr and instance is registered.
+     * Stages one device section's body (as {@link DeviceRegistry#saveSections} gives it): checked
+     * against the registered description's version window, decoded, and applied only at {@link
+     * #commit}. The body must hold exactly the section's state: bytes after it are refused. Offsets
+     * in errors count from the start of the body. Fails, staging nothing, when no device of the
+     * section's idstr and instance is registered.
      */
     public void section(SectionBody s) throws VmStateException {
       checkState(!committed, "this load was committed");

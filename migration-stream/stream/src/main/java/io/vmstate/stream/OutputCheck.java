@@ -1,5 +1,6 @@
 package io.vmstate.stream;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateEncodeException;
@@ -85,8 +86,8 @@ public final class OutputCheck {
    */
   public record Segment(
       Kind kind,
-      SectionRef section,
-      SectionRef outSection,
+      @Nullable SectionRef section,
+      @Nullable SectionRef outSection,
       long inStart,
       long inEnd,
       long outStart,
