@@ -16,6 +16,7 @@ import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -254,6 +255,8 @@ public final class StateDump {
     g.writeString("");
   }
 
+  private static final HexFormat HEX = HexFormat.of();
+
   /** Writes RAM records into the open RAM object. */
   private final class RamJson implements RamSink {
     final int sectionId;
@@ -309,7 +312,7 @@ public final class StateDump {
       try {
         closeSizes();
         openMemory();
-        g.writeStringField(String.format("%s (0x%016x)", b.idstr(), addr), value);
+        g.writeStringField(b.idstr() + " (0x" + HEX.toHexDigits(addr) + ")", value);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -324,7 +327,7 @@ public final class StateDump {
       if (memory) {
         // The analyzer reads the fill byte signed and prints it with '0x%02x'.
         int signed = (byte) fill;
-        String hex = signed < 0 ? "-" + Integer.toHexString(-signed) : String.format("%02x", fill);
+        String hex = signed < 0 ? "-" + Integer.toHexString(-signed) : HEX.toHexDigits((byte) fill);
         entry(b, addr, "Filled with 0x" + hex);
       } else {
         closeSizesUnchecked();
