@@ -36,11 +36,8 @@ final class Seeds {
           "gicv3-64cpu",
           "qemu-10.0/virt-devices");
 
-  /** Pages kept per RAM section in the trimmed seeds. */
+  /** Zero pages and full pages kept per RAM section in the trimmed seeds. */
   static final int PAGES_KEPT = 4;
-
-  /** A RAM section's closing bytes: the EOS flag (be64) and the section footer (0x7e, be32 id). */
-  private static final int RAM_SECTION_TAIL = 8 + 5;
 
   private static final Map<String, List<Mutator.Seed>> CACHE = new HashMap<>();
 
@@ -88,45 +85,57 @@ final class Seeds {
   }
 
   /**
-   * The stream with each RAM section that carries more than {@link #PAGES_KEPT} pages cut after its
-   * {@code PAGES_KEPT}th page and closed with its own EOS flag and footer.
+   * The stream with the page records of each RAM section thinned: every record that names its block
+   * is kept (so each record left continues the right block), and of the others only the first
+   * {@link #PAGES_KEPT} zero pages and {@link #PAGES_KEPT} full pages.
    */
   static byte[] trimmed(String name, byte[] b) throws VmStateException {
-    List<int[]> cuts = new ArrayList<>(); // {from, to}: bytes dropped
+    List<long[]> drops = new ArrayList<>(); // {from, to}: a record dropped
     MigrationStreamReader r = StreamSource.of(name, b).reader(ReaderOptions.DEFAULT);
-    int[] pages = new int[1];
-    int[] cutAt = new int[1];
+    long[] state = new long[3]; // end of the last record, zero pages kept, full pages kept
     RamSink sink =
         new RamSink() {
           @Override
-          public void zeroPage(RamBlock block, long addr, boolean continued, int fill) {}
+          public void blocks(long totalBytes, List<RamBlock> blocks) {
+            state[0] = r.input().position();
+          }
+
+          @Override
+          public void zeroPage(RamBlock block, long addr, boolean continued, int fill) {
+            record(continued, 1, r.input().position());
+          }
 
           @Override
           public void page(RamBlock block, long addr, boolean continued, WireInput in, int size)
               throws VmStateException {
-            if (++pages[0] == PAGES_KEPT) {
-              cutAt[0] = (int) in.position() + size;
-            }
             in.skip(size);
+            record(continued, 2, in.position());
+          }
+
+          private void record(boolean continued, int kind, long end) {
+            if (continued && state[kind] >= PAGES_KEPT) {
+              drops.add(new long[] {state[0], end});
+            } else {
+              state[kind]++;
+            }
+            state[0] = end;
           }
         };
     for (StreamEvent e = r.next(); e != null; e = r.next()) {
       if (e instanceof StreamEvent.Section s && s.isRam()) {
-        pages[0] = 0;
+        state[0] = r.input().position();
+        state[1] = 0;
+        state[2] = 0;
         r.readRam(sink);
-        int end = (int) r.input().position() + 5; // the footer follows the EOS flag
-        if (pages[0] > PAGES_KEPT && end - RAM_SECTION_TAIL > cutAt[0]) {
-          cuts.add(new int[] {cutAt[0], end - RAM_SECTION_TAIL});
-        }
       } else if (e instanceof StreamEvent.Section) {
         r.readDeviceGeneric();
       }
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(b.length);
     int at = 0;
-    for (int[] c : cuts) {
-      out.write(b, at, c[0] - at);
-      at = c[1];
+    for (long[] d : drops) {
+      out.write(b, at, (int) d[0] - at);
+      at = (int) d[1];
     }
     out.write(b, at, b.length - at);
     return out.toByteArray();
