@@ -196,6 +196,9 @@ public final class StateDump {
     Map<String, Object> entry = reader.vmdescEntry(s.section());
     StateRecord rec = decode(s, entry);
     if (entry == null) {
+      entry = reader.vmdescEntry(s.section()); // written for it by a typed stand-in
+    }
+    if (entry == null) {
       throw VmStateDecodeException.corrupt("section has no vmdesc entry to print it with")
           .atOffset(s.offset())
           .inSection(s.section());
