@@ -105,6 +105,7 @@ final class PrecisionSurvey {
 
   final List<Scored> failures = new ArrayList<>();
   int inputs;
+  java.util.Set<String> refused = java.util.Set.of();
 
   /**
    * Runs single-byte changes through {@code targets} until {@code wanted} typed failures (or 50
@@ -121,8 +122,24 @@ final class PrecisionSurvey {
       maps.put(name, FieldMap.of(name, b));
     }
     List<String> names = new ArrayList<>(streams.keySet());
+    // A target that refuses an unchanged stream says nothing about the changed byte: skip the pair.
+    java.util.Set<String> refused = new java.util.HashSet<>();
+    for (String t : targets) {
+      for (String name : names) {
+        try {
+          target(t).run(streams.get(name));
+        } catch (VmStateException e) {
+          refused.add(t + " " + name);
+        }
+      }
+    }
+    s.refused = refused;
     while (s.failures.size() < wanted && s.inputs < 50L * wanted) {
       String name = names.get(random.nextInt(names.size()));
+      String target = targets.get(random.nextInt(targets.size()));
+      if (refused.contains(target + " " + name)) {
+        continue;
+      }
       byte[] orig = streams.get(name);
       FieldMap map = maps.get(name);
       long at;
@@ -136,7 +153,6 @@ final class PrecisionSurvey {
       int to = from ^ (1 + random.nextInt(255));
       byte[] input = orig.clone();
       input[(int) at] = (byte) to;
-      String target = targets.get(random.nextInt(targets.size()));
       s.inputs++;
       try {
         target(target).run(input);
@@ -213,6 +229,9 @@ final class PrecisionSurvey {
     long all = failures.size();
     long body = count(Scored::inBody);
     out.printf("precision survey: %d inputs, %d typed failures%n", inputs, all);
+    if (!refused.isEmpty()) {
+      out.println("  skipped (the target refuses the unchanged stream): " + refused);
+    }
     out.printf(
         "  all failures:           offset %d, section %d, field path %d (of %d)%n",
         count(f -> f.error().offset() >= 0),

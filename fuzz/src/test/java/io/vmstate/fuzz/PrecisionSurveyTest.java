@@ -21,8 +21,7 @@ class PrecisionSurveyTest {
     int wanted = Integer.getInteger("precision.failures", 100);
     PrecisionSurvey s =
         PrecisionSurvey.run(
-            List.of(
-                System.getProperty("precision.targets", "verify,registry,gicv3-board").split(",")),
+            List.of(System.getProperty("precision.targets", TARGETS).split(",")),
             Long.getLong("precision.seed", 15),
             wanted);
     s.print(System.out, Integer.getInteger("precision.examples", 20));
