@@ -173,11 +173,16 @@ public final class DeviceRegistry {
   }
 
   private static <T> Map<String, String> flattened(Device<T> d) throws VmStateException {
+    return StateFlattener.flatten(d.idstr + ":" + d.instanceId, mirrored(d));
+  }
+
+  /** What the registered object holds now, as a record of its description's generic mirror. */
+  private static <T> StateRecord mirrored(Device<T> d) throws VmStateException {
     byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
     StateRecord r = mirrorRecord(d.description, d.object);
     VmStateCodec.DEFAULT.load(
         GenericBinding.mirror(d.description), r, bytes, d.description.version());
-    return StateFlattener.flatten(d.idstr + ":" + d.instanceId, r);
+    return r;
   }
 
   private static <T> Registered<T> registered(Device<T> d) {
@@ -654,11 +659,9 @@ public final class DeviceRegistry {
       return e;
     }
     try {
-      byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
-      VmStateDescription<StateRecord> mirror = GenericBinding.mirror(d.description);
-      StateRecord state = mirrorRecord(d.description, d.object);
-      VmStateCodec.DEFAULT.load(mirror, state, bytes, d.description.version());
-      String counts = SectionRoundTrip.countDifference(entry, mirror, state);
+      String counts =
+          SectionRoundTrip.countDifference(
+              entry, GenericBinding.mirror(d.description), mirrored(d));
       if (counts == null) {
         return e;
       }
