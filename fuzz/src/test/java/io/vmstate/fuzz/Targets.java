@@ -234,6 +234,11 @@ final class Targets {
     public List<Mutator.Seed> seeds() throws Exception {
       List<Mutator.Seed> seeds = new ArrayList<>();
       for (String name : Seeds.STREAMS) {
+        if (name.startsWith("qemu-10.0/")) {
+          // VmdescSchema.describe refuses one of its entries ("has no version"): noticed, not
+          // this target's seed until that is looked into.
+          continue;
+        }
         Vmdesc v = VmdescLocator.scan(Seeds.stream(name), 0);
         seeds.add(Seeds.plain(name + ".vmdesc", v.json()));
       }
@@ -395,12 +400,12 @@ final class Targets {
     @Override
     public List<Mutator.Seed> seeds() throws Exception {
       List<Mutator.Seed> seeds = new ArrayList<>();
-      for (Mutator.Seed s : Seeds.streams()) {
+      for (Mutator.Seed s : Seeds.seeds(false, false)) {
         if (s.name().contains("its")) {
           seeds.add(s);
         }
       }
-      for (Mutator.Seed s : Seeds.ramRecords()) {
+      for (Mutator.Seed s : Seeds.seeds(true, false)) {
         if (s.name().contains("its")) {
           seeds.add(s);
         }

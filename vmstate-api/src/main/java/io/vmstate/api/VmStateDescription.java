@@ -57,6 +57,7 @@ public final class VmStateDescription<T> {
   private final Hooks.Needed<T> needed;
   private final StateCopier<T> copier;
   private final QemuRelease introducedIn;
+  private final boolean zeroAtReset;
 
   private VmStateDescription(Builder<T> b) {
     this.name = b.name;
@@ -73,6 +74,7 @@ public final class VmStateDescription<T> {
     this.needed = b.needed;
     this.copier = b.copier;
     this.introducedIn = b.introducedIn;
+    this.zeroAtReset = b.zeroAtReset;
   }
 
   /** Starts a description with QEMU's name for it (the section idstr of sysbus devices). */
@@ -184,6 +186,16 @@ public final class VmStateDescription<T> {
     return introducedIn;
   }
 
+  /**
+   * Whether every field of this description is zero after the device's reset, so that state holding
+   * only zeros is the default: a save for a release without it (see {@link #introducedIn}) leaves
+   * it out even when {@link #needed} is true, and refuses, naming the first non-zero field,
+   * otherwise. A description without this mark whose {@code needed} is true is always refused.
+   */
+  public boolean zeroAtReset() {
+    return zeroAtReset;
+  }
+
   @Override
   public String toString() {
     return name + " v" + version + " (min " + minimumVersion + ", " + fields.size() + " fields)";
@@ -212,6 +224,7 @@ public final class VmStateDescription<T> {
     private Hooks.Needed<T> needed;
     private StateCopier<T> copier;
     private QemuRelease introducedIn;
+    private boolean zeroAtReset;
 
     private Builder(String name) {
       checkNotNull(name, "description name");
@@ -288,6 +301,15 @@ public final class VmStateDescription<T> {
     /** Marks this subsection (or section) as first shipped in QEMU {@code release}. */
     public Builder<T> introducedIn(QemuRelease release) {
       this.introducedIn = checkNotNull(release);
+      return this;
+    }
+
+    /**
+     * Marks every field as zero after reset (see {@link VmStateDescription#zeroAtReset}): a
+     * down-level save drops this description while it holds only zeros.
+     */
+    public Builder<T> zeroAtReset() {
+      this.zeroAtReset = true;
       return this;
     }
 

@@ -27,7 +27,12 @@ import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
 import io.vmstate.stream.vmdesc.VmdescWriter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -173,16 +178,8 @@ public final class DeviceRegistry {
   }
 
   private static <T> Map<String, String> flattened(Device<T> d) throws VmStateException {
-    return StateFlattener.flatten(d.idstr + ":" + d.instanceId, mirrored(d));
-  }
-
-  /** What the registered object holds now, as a record of its description's generic mirror. */
-  private static <T> StateRecord mirrored(Device<T> d) throws VmStateException {
-    byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
-    StateRecord r = mirrorRecord(d.description, d.object);
-    VmStateCodec.DEFAULT.load(
-        GenericBinding.mirror(d.description), r, bytes, d.description.version());
-    return r;
+    return StateFlattener.flatten(
+        d.idstr + ":" + d.instanceId, RegistrySaveCheck.meantRecord(d.description, d.object));
   }
 
   private static <T> Registered<T> registered(Device<T> d) {
@@ -225,9 +222,39 @@ public final class DeviceRegistry {
    * Writes the whole stream for QEMU release {@code target} (null: the newest): sections and
    * subsections introduced after {@code target} are omitted, or refused with a {@link
    * io.vmstate.api.VmStateEncodeException} naming them when they hold non-default state ({@link
-   * DownLevel}).
+   * DownLevel}). The stream is built and checked in memory first ({@link
+   * #saveToBytes(QemuRelease)}): nothing reaches {@code out} unless the check passed.
    */
   public void save(WireOutput out, QemuRelease target) throws VmStateException {
+    out.writeBytes(saveToBytes(target));
+    out.flush();
+  }
+
+  /**
+   * Writes the whole stream for {@code target} (null: the newest QEMU) to {@code file}: into a
+   * temporary file beside it, which is read back and checked ({@link #saveToBytes(QemuRelease)})
+   * and then moved over {@code file}. On any failure no file is left behind and {@code file} keeps
+   * what it held.
+   */
+  public void save(Path file, QemuRelease target) throws VmStateException, IOException {
+    byte[] stream = saveToBytes(target);
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    try {
+      Files.write(tmp, stream);
+      RegistrySaveCheck.check(devices(), configuration, Files.readAllBytes(tmp), target);
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Writes the stream into {@code out}, unchecked: what {@link #saveToBytes} checks. */
+  private void write(WireOutput out, QemuRelease target) throws VmStateException {
     MigrationStreamWriter w = new MigrationStreamWriter(out);
     QemuJsonWriter json = new QemuJsonWriter();
     json.startObject(null);
@@ -297,11 +324,21 @@ public final class DeviceRegistry {
     return saveToBytes(null);
   }
 
-  /** The whole stream as bytes, written for {@code target} (null: the newest QEMU). */
+  /**
+   * The whole stream as bytes, written for {@code target} (null: the newest QEMU), and checked
+   * before it is returned (lossless by construction, {@link RegistrySaveCheck}): it must read back,
+   * with the registered descriptions (hooks included where a description has a copier) and through
+   * the vmdesc written, to exactly the values the registered objects hold, less only the defaults a
+   * down-level target cannot carry. Otherwise an {@link
+   * io.vmstate.api.VmStateEncodeException#outputChanged} names the section and the first field.
+   * Every {@code save} goes through here.
+   */
   public byte[] saveToBytes(QemuRelease target) throws VmStateException {
     WireOutput out = WireOutput.toBytes(64 * 1024);
-    save(out, target);
-    return out.toByteArray();
+    write(out, target);
+    byte[] stream = out.toByteArray();
+    RegistrySaveCheck.check(devices(), configuration, stream, target);
+    return stream;
   }
 
   /**
@@ -661,7 +698,9 @@ public final class DeviceRegistry {
     try {
       String counts =
           SectionRoundTrip.countDifference(
-              entry, GenericBinding.mirror(d.description), mirrored(d));
+              entry,
+              GenericBinding.mirror(d.description),
+              RegistrySaveCheck.meantRecord(d.description, d.object));
       if (counts == null) {
         return e;
       }
