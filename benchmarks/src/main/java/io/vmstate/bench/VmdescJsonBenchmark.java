@@ -96,6 +96,49 @@ public class VmdescJsonBenchmark {
     return w.toString();
   }
 
+  /** One operation of this benchmark, for {@link #main}. */
+  private interface Op {
+    Object run() throws Exception;
+  }
+
+  /**
+   * The same four operations measured in CPU time of this thread (less disturbed by a busy machine
+   * than JMH's wall-clock time): {@code rounds} rounds, each running every operation {@code reps}
+   * times in turn, interleaved; prints the median µs per operation. Arguments: cpus (512), rounds
+   * (15), reps (5).
+   */
+  public static void main(String[] args) throws Exception {
+    VmdescJsonBenchmark b = new VmdescJsonBenchmark();
+    b.cpus = args.length > 0 ? Integer.parseInt(args[0]) : 512;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+    int reps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+    b.setUp();
+    String[] names = {"readJsonTree", "readJackson", "writeQemuJsonWriter", "writeJackson"};
+    Op[] ops = {b::readJsonTree, b::readJackson, b::writeQemuJsonWriter, b::writeJackson};
+    java.lang.management.ThreadMXBean cpu =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    double[][] us = new double[ops.length][rounds];
+    for (int r = -3; r < rounds; r++) { // three rounds of warm-up
+      for (int i = 0; i < ops.length; i++) {
+        long t0 = cpu.getCurrentThreadCpuTime();
+        for (int k = 0; k < reps; k++) {
+          ops[i].run();
+        }
+        long t1 = cpu.getCurrentThreadCpuTime();
+        if (r >= 0) {
+          us[i][r] = (t1 - t0) / 1000.0 / reps;
+        }
+      }
+    }
+    System.out.printf(
+        "vmdesc of a %d-CPU GICv3: %d bytes; median CPU time per operation over %d rounds%n",
+        b.cpus, b.json.length, rounds);
+    for (int i = 0; i < ops.length; i++) {
+      java.util.Arrays.sort(us[i]);
+      System.out.printf("%-20s %10.1f us%n", names[i], us[i][rounds / 2]);
+    }
+  }
+
   /** QEMU's compact JSONWriter layout: {@code ", "} between members, {@code ": "} after keys. */
   private static final class QemuCompact extends MinimalPrettyPrinter {
     @Override

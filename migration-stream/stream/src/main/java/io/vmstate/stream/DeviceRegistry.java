@@ -345,7 +345,9 @@ public final class DeviceRegistry {
    * The device sections a {@link #save} for {@code target} (null: the newest QEMU) writes, in its
    * order and under its rules (priority order; {@code needed}; devices and subsections the target
    * lacks left out, or refused when they hold state), each body byte for byte as in the saved
-   * stream, without the header, configuration, footers, EOF and vmdesc around them.
+   * stream, without the header, configuration, footers, EOF and vmdesc around them. Each body is
+   * checked before it is returned as a save's sections are ({@link RegistrySaveCheck}, without the
+   * vmdesc): it must read back, with nothing after it, to the values the object holds.
    */
   public List<SectionBody> saveSections(@Nullable QemuRelease target) throws VmStateException {
     List<SectionBody> out = new ArrayList<>(devices.size());
@@ -376,7 +378,9 @@ public final class DeviceRegistry {
     } catch (VmStateException e) {
       throw e.inSection(d.ref());
     }
-    return new SectionBody(d.sectionId, d.ref(), out.toByteArray());
+    SectionBody b = new SectionBody(d.sectionId, d.ref(), out.toByteArray());
+    RegistrySaveCheck.body(registered(d), b, target);
+    return b;
   }
 
   // ---- load ----
