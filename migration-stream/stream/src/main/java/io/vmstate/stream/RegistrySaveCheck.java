@@ -114,14 +114,7 @@ final class RegistrySaveCheck {
       throws VmStateException {
     SectionRef ref = s.section();
     VmStateDescription<T> desc = d.description();
-    if (ref.versionId() != desc.version()) {
-      throw OutputCheck.changed(
-          "the section is written at version "
-              + ref.versionId()
-              + ", its description's is "
-              + desc.version(),
-          ref);
-    }
+    writtenAtItsVersion(ref, desc);
     String prefix = ref.idstr() + ":" + ref.instanceId();
     VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
     StateRecord got = DeviceRegistry.mirrorRecord(desc, d.object());
@@ -150,14 +143,7 @@ final class RegistrySaveCheck {
       throws VmStateException {
     SectionRef ref = b.ref();
     VmStateDescription<T> desc = d.description();
-    if (ref.versionId() != desc.version()) {
-      throw OutputCheck.changed(
-          "the section is written at version "
-              + ref.versionId()
-              + ", its description's is "
-              + desc.version(),
-          ref);
-    }
+    writtenAtItsVersion(ref, desc);
     StateRecord got = DeviceRegistry.mirrorRecord(desc, d.object());
     WireInput in = WireInput.of(b.body());
     try {
@@ -170,6 +156,19 @@ final class RegistrySaveCheck {
           "the body holds " + (b.body().length - in.position()) + " bytes after the state", ref);
     }
     values(d, ref, got, b.body(), target);
+  }
+
+  /** A section is written at its description's version. */
+  private static void writtenAtItsVersion(SectionRef ref, VmStateDescription<?> desc)
+      throws VmStateEncodeException {
+    if (ref.versionId() != desc.version()) {
+      throw OutputCheck.changed(
+          "the section is written at version "
+              + ref.versionId()
+              + ", its description's is "
+              + desc.version(),
+          ref);
+    }
   }
 
   /**
