@@ -123,7 +123,7 @@ public final class VmStateDescription<T> {
   }
 
   /** Looks a subsection up by its full name; null when there is none. */
-  public VmStateDescription<T> subsection(String fullName) {
+  public @Nullable VmStateDescription<T> subsection(String fullName) {
     for (VmStateDescription<T> s : subsections) {
       if (s.name.equals(fullName)) {
         return s;
@@ -133,7 +133,7 @@ public final class VmStateDescription<T> {
   }
 
   /** Looks a field up by name; null when there is none. */
-  public Field<T> field(String fieldName) {
+  public @Nullable Field<T> field(String fieldName) {
     for (Field<T> f : fields) {
       if (f.name().equals(fieldName)) {
         return f;
@@ -143,27 +143,27 @@ public final class VmStateDescription<T> {
   }
 
   /** The pre_save hook, or null when there is none. */
-  public Hooks.PreSave<T> preSave() {
+  public Hooks.@Nullable PreSave<T> preSave() {
     return preSave;
   }
 
   /** The post_save hook, or null when there is none. */
-  public Hooks.PostSave<T> postSave() {
+  public Hooks.@Nullable PostSave<T> postSave() {
     return postSave;
   }
 
   /** The pre_load hook, or null when there is none. */
-  public Hooks.PreLoad<T> preLoad() {
+  public Hooks.@Nullable PreLoad<T> preLoad() {
     return preLoad;
   }
 
   /** The post_load hook, or null when there is none. */
-  public Hooks.PostLoad<T> postLoad() {
+  public Hooks.@Nullable PostLoad<T> postLoad() {
     return postLoad;
   }
 
   /** The {@code needed} predicate, or null (always needed). */
-  public Hooks.Needed<T> needed() {
+  public Hooks.@Nullable Needed<T> needed() {
     return needed;
   }
 
@@ -173,7 +173,7 @@ public final class VmStateDescription<T> {
   }
 
   /** The copier that makes loads atomic, or null (loads then change the object in place). */
-  public StateCopier<T> copier() {
+  public @Nullable StateCopier<T> copier() {
     return copier;
   }
 
@@ -182,7 +182,7 @@ public final class VmStateDescription<T> {
    * project targets has it. A save for an older target omits it, or refuses when its state is not
    * the default (see {@code VmStateCodec.save} with a target).
    */
-  public QemuRelease introducedIn() {
+  public @Nullable QemuRelease introducedIn() {
     return introducedIn;
   }
 
