@@ -33,7 +33,9 @@ import java.util.Map;
  *   <li>where the description has a {@link StateCopier}, the body is loaded the way QEMU loads it,
  *       hooks included, into a copy of the object, and the copy must hold the object's values: an
  *       encoder and decoder that disagree (a {@code pre_save} and {@code post_load} that are not
- *       inverses) fail here. Without a copier this part cannot run without touching the object;
+ *       inverses) fail here. Without a copier this part cannot run without touching the object; nor
+ *       for a down-level body that left subsections out, which the object's own configuration hooks
+ *       would refuse (the destination it is meant for lacks them);
  *   <li>the body, decoded through the vmdesc the save wrote, must hold the same values, so
  *       analyzers (and our own generic tools) read what we meant.
  * </ul>
@@ -188,7 +190,13 @@ final class RegistrySaveCheck {
     StateRecord want = meantRecord(desc, d.object());
     OutputCheck.compare(prefix, want, got, OutputCheck.Allowed.NOTHING, target != null, false, ref);
     StateCopier<T> copier = desc.copier();
-    if (copier != null) {
+    // A down-level save that left subsections out (the GICv3's NMI ones at their reset value) is
+    // meant for a destination configured without them, which the object's own hooks are not: they
+    // would refuse the missing subsections. Its values were compared above; the hooked load runs
+    // for every body the newest release would also write.
+    boolean hooked =
+        target == null || Arrays.equals(body, VmStateCodec.DEFAULT.saveToBytes(desc, d.object()));
+    if (copier != null && hooked) {
       T copy = copier.copyOf(d.object());
       VmStateCodec.DEFAULT.load(desc, copy, body, ref.versionId());
       OutputCheck.compare(
