@@ -1,6 +1,7 @@
 package io.vmstate.dump;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
@@ -105,7 +106,7 @@ public final class StateDump {
    * for a whole stream (a RAM section cut inside holds the records read before the cut), and is
    * closed after them. Failures writing the output are thrown, not returned.
    */
-  public VmStateException runToBreak() throws IOException {
+  public @Nullable VmStateException runToBreak() throws IOException {
     VmStateException brk = null;
     try (RenderQueue q = new RenderQueue()) {
       queue = q;
@@ -194,6 +195,9 @@ public final class StateDump {
     }
     Map<String, Object> entry = reader.vmdescEntry(s.section());
     StateRecord rec = decode(s, entry);
+    if (entry == null) {
+      entry = reader.vmdescEntry(s.section()); // written for it by a typed stand-in
+    }
     if (entry == null) {
       throw VmStateDecodeException.corrupt("section has no vmdesc entry to print it with")
           .atOffset(s.offset())
