@@ -25,6 +25,7 @@ import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
 import io.vmstate.stream.vmdesc.VmdescWriter;
+import io.vmstate.stream.walk.WalkSink;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -269,6 +270,8 @@ public final class DeviceRegistry {
           reader.readRam(options.ram());
         } else if (s.isHtab()) {
           reader.readHtab(HtabSink.SKIP);
+        } else if (s.isWalked()) {
+          reader.readWalked(WalkSink.SKIP);
         } else if (!loading.section(reader, s)) {
           throw loading.unknownSection(s);
         }
