@@ -531,6 +531,15 @@ public final class MigrationStreamReader {
     return r;
   }
 
+  /**
+   * Which of the stream's sections with the same idstr and instance {@code s} is, from 0 (QEMU
+   * writes two {@code slirp} sections, both instance 0, for two {@code -netdev user}): the {@code
+   * #K} of {@link FieldAssignment#address}.
+   */
+  public int occurrence(StreamEvent.Section s) {
+    return occurrenceById.getOrDefault(s.sectionId(), 0);
+  }
+
   private int occurrence(SectionRef ref) {
     return pending != null && pending.section().equals(ref)
         ? occurrenceById.getOrDefault(pending.sectionId(), 0)
