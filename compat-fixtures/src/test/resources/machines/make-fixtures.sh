@@ -1,8 +1,10 @@
 #!/bin/bash
 # Regenerates the machine fixtures in qemu-7.2/ with the installed QEMU (Debian bookworm,
-# QEMU 7.2) and QEMU 7.2's analyzer.
+# QEMU 7.2) and QEMU 7.2's analyzer; with QEMU10=PREFIX (.ci/install-qemu10's, e.g.
+# /opt/qemu-10.0.2) the x86 fixtures of qemu-10.0/ with that QEMU and PREFIX/scripts' analyzer.
 #
 #   make-fixtures.sh ANALYZER [ID...]
+#   QEMU10=/opt/qemu-10.0.2 make-fixtures.sh /opt/qemu-10.0.2/scripts/analyze-migration.py
 #
 # ANALYZER is the path of QEMU 7.2's scripts/analyze-migration.py with the local edits of
 # docs/testkit.md section 4.1. With IDs, only those fixtures are made.
@@ -19,6 +21,7 @@ ANALYZER=$(readlink -f "$1"); shift
 ONLY=" $* "
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT="$HERE/qemu-7.2"
+[ -n "${QEMU10:-}" ] && OUT="$HERE/qemu-10.0"
 WORK=$(mktemp -d /tmp/vmstate-machines.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
@@ -112,6 +115,13 @@ mk() {
 X86=qemu-system-x86_64
 IMG="$WORK/disk.raw"
 qemu-img create -q -f raw "$IMG" 1M
+
+if [ -n "${QEMU10:-}" ]; then
+    export QEMU_MODULE_DIR="$QEMU10/usr/lib/x86_64-linux-gnu/qemu"
+    X10=("$QEMU10/usr/bin/qemu-system-x86_64" -L "$QEMU10/usr/share/qemu")
+    mk q35-nodefaults      "${X10[@]}" -M q35 -nodefaults -m 16M
+    exit 0
+fi
 
 # --- x86_64 ---
 mk q35-nodefaults          $X86 -M q35 -nodefaults -m 16M
