@@ -7,7 +7,7 @@ import io.vmstate.codec.WireInput;
 /**
  * The body of block migration's iterative sections ({@code "block"}, instance 0, version 1; QEMU
  * 7.2's migration/block.c, block_load; {@code migrate -b} or the {@code block} capability;
- * docs/machines.md). A body is a list of records, each opened by a be64 whose low 9 bits are flags
+ * docs/stream.md). A body is a list of records, each opened by a be64 whose low 9 bits are flags
  * and whose other bits are a 512-byte sector number:
  *
  * <pre>

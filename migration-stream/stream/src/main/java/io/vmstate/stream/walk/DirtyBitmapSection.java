@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The body of the dirty-bitmap iterative sections ({@code "dirty-bitmap"}, instance 0, version 1;
  * QEMU migration/block-dirty-bitmap.c, dirty_bitmap_load; the {@code dirty-bitmaps} capability;
- * docs/machines.md). A body is a list of records, each opened by a u8 of flags; a record names its
+ * docs/stream.md). A body is a list of records, each opened by a u8 of flags; a record names its
  * node and bitmap (counted strings) only when they differ from the previous record's, so the names
  * carry over from record to record and from section to section:
  *
