@@ -27,6 +27,7 @@ import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
 import io.vmstate.stream.vmdesc.VmdescWriter;
+import io.vmstate.stream.walk.WalkSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -127,12 +128,14 @@ public final class DeviceRegistry {
   /**
    * What a load found besides the registered devices: the stream's configuration (null when it had
    * none, as a device-state stream or a {@link DeviceRegistry#loadSections} load), the sections of
-   * no registered device decoded through the vmdesc, and how many registered devices' sections were
+   * no registered device decoded through the vmdesc, in stream order and keyed as paths name them
+   * ({@link FieldAssignment#address}: {@code slirp}, {@code slirp#1} for the second of two {@code
+   * slirp} sections of instance 0, {@code cpu@1}), and how many registered devices' sections were
    * loaded.
    */
   public record LoadResult(
       @Nullable MachineConfiguration configuration,
-      Map<SectionRef, StateRecord> unknownSections,
+      Map<String, StateRecord> unknownSections,
       int sectionsLoaded) {}
 
   /**
@@ -412,6 +415,8 @@ public final class DeviceRegistry {
           reader.readRam(options.ram());
         } else if (s.isHtab()) {
           reader.readHtab(HtabSink.SKIP);
+        } else if (s.isWalked()) {
+          reader.readWalked(WalkSink.SKIP);
         } else if (!loading.section(reader, s)) {
           throw loading.unknownSection(s);
         }
@@ -436,7 +441,7 @@ public final class DeviceRegistry {
     private final List<Device<?>> deferred = new ArrayList<>();
     private final List<byte[]> deferredBytes = new ArrayList<>();
     private final List<Integer> deferredVersions = new ArrayList<>();
-    private final Map<SectionRef, StateRecord> unknown = new LinkedHashMap<>();
+    private final Map<String, StateRecord> unknown = new LinkedHashMap<>();
     private MachineConfiguration received;
     private int loaded;
     private boolean committed;
@@ -470,7 +475,10 @@ public final class DeviceRegistry {
         if (reader.vmdesc() == null) {
           return false;
         }
-        unknown.put(s.section(), reader.readDeviceGeneric());
+        String key =
+            FieldAssignment.address(
+                s.section().idstr(), s.section().instanceId(), reader.occurrence(s));
+        unknown.put(key, reader.readDeviceGeneric());
         return true;
       }
       stage(reader, s, d);
