@@ -3,6 +3,7 @@ package io.vmstate.stream;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
@@ -160,17 +161,17 @@ public final class MigrationStreamReader {
    * Whether sections end with footers, once the first section was read (null before): detected,
    * since QEMU's machine types up to 2.3 send none.
    */
-  public Boolean footers() {
+  public @Nullable Boolean footers() {
     return footers;
   }
 
   /** The configuration, once read (null for streams without one). */
-  public MachineConfiguration configuration() {
+  public @Nullable MachineConfiguration configuration() {
     return configuration;
   }
 
   /** The vmdesc given in advance or read from the trailer, else null. */
-  public Vmdesc vmdesc() {
+  public @Nullable Vmdesc vmdesc() {
     return vmdesc;
   }
 
@@ -184,7 +185,7 @@ public final class MigrationStreamReader {
   }
 
   /** The next item, or null after the last one. */
-  public StreamEvent next() throws VmStateException {
+  public @Nullable StreamEvent next() throws VmStateException {
     if (pending != null) {
       return finishSection();
     }
@@ -533,7 +534,7 @@ public final class MigrationStreamReader {
    * The vmdesc entry that describes {@code ref}, the pending section (the n-th entry of its idstr
    * and instance for the n-th such section), or null.
    */
-  public Map<String, Object> vmdescEntry(SectionRef ref) {
+  public @Nullable Map<String, Object> vmdescEntry(SectionRef ref) {
     Map<String, Object> e =
         vmdesc == null ? null : vmdesc.device(ref.idstr(), ref.instanceId(), occurrence(ref));
     if (e == null && standIn != null && pending != null && pending.section().equals(ref)) {
@@ -668,7 +669,7 @@ public final class MigrationStreamReader {
   }
 
   /** The RAM state (block list) once a RAM section was read, else null. */
-  public RamSection ram() {
+  public @Nullable RamSection ram() {
     return ram;
   }
 }

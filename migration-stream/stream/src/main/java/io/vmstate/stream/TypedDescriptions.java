@@ -2,6 +2,7 @@ package io.vmstate.stream;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.GenericBinding;
@@ -121,7 +122,7 @@ public final class TypedDescriptions {
   }
 
   /** The entry for a vmsd name, or null. */
-  public static Entry lookup(String vmsdName) {
+  public static @Nullable Entry lookup(String vmsdName) {
     return ENTRIES.get(vmsdName);
   }
 
@@ -129,7 +130,7 @@ public final class TypedDescriptions {
    * The generic twin of the typed description for {@code vmsdName}, or null when there is none or
    * the mirror cannot express it (then the vmdesc is used).
    */
-  public static VmStateDescription<StateRecord> mirror(String vmsdName) {
+  public static @Nullable VmStateDescription<StateRecord> mirror(String vmsdName) {
     Entry e = ENTRIES.get(vmsdName);
     if (e == null) {
       return null;
