@@ -26,6 +26,11 @@ public class VmStateEncodeException extends VmStateException {
     return new VmStateEncodeException("refusing to write: " + what, null);
   }
 
+  /** {@link #outputChanged}, where the output failed to read back with {@code cause}. */
+  public static VmStateEncodeException outputChanged(String what, VmStateException cause) {
+    return new VmStateEncodeException("refusing to write: " + what, cause);
+  }
+
   /** An I/O failure of the sink. */
   public static VmStateEncodeException io(java.io.IOException cause) {
     return new VmStateEncodeException("write failed: " + cause.getMessage(), cause);

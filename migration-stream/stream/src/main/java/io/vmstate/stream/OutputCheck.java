@@ -1,5 +1,6 @@
 package io.vmstate.stream;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateEncodeException;
@@ -63,6 +64,14 @@ public final class OutputCheck {
       return false;
     }
 
+    /**
+     * Whether {@code section} was left out of the output on purpose (header, body, footer and
+     * vmdesc entry; {@code vmstate upgrade --omit}).
+     */
+    default boolean omitted(SectionRef section) {
+      return false;
+    }
+
     /** Nothing may change (a plain rewrite). */
     Allowed NOTHING = path -> false;
   }
@@ -74,6 +83,8 @@ public final class OutputCheck {
     DEVICE,
     /** A section header and body that the writer re-encoded on purpose (upgrade). */
     RESHAPED,
+    /** Input bytes of a section the writer left out on purpose; nothing in the output. */
+    OMITTED,
     VMDESC
   }
 
@@ -85,8 +96,8 @@ public final class OutputCheck {
    */
   public record Segment(
       Kind kind,
-      SectionRef section,
-      SectionRef outSection,
+      @Nullable SectionRef section,
+      @Nullable SectionRef outSection,
       long inStart,
       long inEnd,
       long outStart,
@@ -237,7 +248,7 @@ public final class OutputCheck {
               + " of "
               + out.size()
               + " output bytes",
-          null);
+          (SectionRef) null);
     }
     byte[] a = new byte[CHUNK];
     byte[] b = new byte[CHUNK];
@@ -292,6 +303,11 @@ public final class OutputCheck {
             device(in, inMemo, out, outMemo, s, s.inStart(), s.outStart(), allowed, described);
         case RESHAPED ->
             device(in, inMemo, out, outMemo, s, s.inBody(), s.outBody(), allowed, described);
+        case OMITTED -> {
+          if (s.outStart() != s.outEnd() || !allowed.omitted(s.section())) {
+            throw changed("the section is missing from the output", s);
+          }
+        }
         default -> throw new AssertionError(s.kind());
       }
     }
@@ -346,26 +362,7 @@ public final class OutputCheck {
     String prefix = ref.idstr() + ":" + ref.instanceId();
     StateRecord before = decode(in, inBody, s.inEnd(), inEntry, ref, described);
     StateRecord after = decode(out, outBody, s.outEnd(), outEntry, outRef, described);
-    List<String[]> diffs = new ArrayList<>();
-    differences(prefix, before, after, diffs);
-    for (String[] d : diffs) {
-      String k = d[0];
-      String va = d[1];
-      String vb = d[2];
-      if (Objects.equals(va, vb) || allowed.value(k)) {
-        continue;
-      }
-      if (va != null && vb == null && !reshaped) {
-        throw changed("field " + k + " (" + va + ") is missing from the output", s);
-      } else if (va != null && vb == null && !isDefault(va)) {
-        throw changed(
-            "field " + k + " holds " + va + ", which the output's version cannot carry", s);
-      } else if (va == null && !reshaped) {
-        throw changed("field " + k + " (" + vb + ") appeared in the output", s);
-      } else if (va != null && vb != null) {
-        throw changed("field " + k + " would change from " + va + " to " + vb, s);
-      }
-    }
+    compare(prefix, before, after, allowed, reshaped, reshaped, ref);
     if (!reshaped) {
       boolean sameLayout =
           inEntry == outEntry
@@ -381,6 +378,48 @@ public final class OutputCheck {
                 + (s.outEnd() - outBody)
                 + " out)",
             s);
+      }
+    }
+  }
+
+  /**
+   * Fails on the first value that differs between {@code before} (what was meant) and {@code after}
+   * (what the output decodes to) at a path {@code allowed} does not name, with an {@link
+   * VmStateEncodeException#outputChanged} naming {@code section} and the path. {@code mayDrop}: a
+   * value may be missing from {@code after} if it holds a default (a field or subsection the
+   * output's version or target cannot carry); {@code mayAdd}: a value may appear in {@code after}
+   * only.
+   */
+  static void compare(
+      String prefix,
+      StateRecord before,
+      StateRecord after,
+      Allowed allowed,
+      boolean mayDrop,
+      boolean mayAdd,
+      SectionRef section)
+      throws VmStateEncodeException {
+    if (before.equals(after)) {
+      return;
+    }
+    List<String[]> diffs = new ArrayList<>();
+    differences(prefix, before, after, diffs);
+    for (String[] d : diffs) {
+      String k = d[0];
+      String va = d[1];
+      String vb = d[2];
+      if (Objects.equals(va, vb) || allowed.value(k)) {
+        continue;
+      }
+      if (va != null && vb == null && !mayDrop) {
+        throw changed("field " + k + " (" + va + ") is missing from the output", section);
+      } else if (va != null && vb == null && !isDefault(va)) {
+        throw changed(
+            "field " + k + " holds " + va + ", which the output's version cannot carry", section);
+      } else if (va == null && !mayAdd) {
+        throw changed("field " + k + " (" + vb + ") appeared in the output", section);
+      } else if (va != null && vb != null) {
+        throw changed("field " + k + " would change from " + va + " to " + vb, section);
       }
     }
   }
@@ -417,6 +456,12 @@ public final class OutputCheck {
    * lacks the value), in field order; equal parts are skipped without being printed.
    */
   private static void differences(String path, StateRecord a, StateRecord b, List<String[]> out) {
+    if (!a.fields().keySet().equals(b.fields().keySet())) {
+      // Shaped otherwise (a struct array as one field or as one field per element, as the two
+      // vmdesc dialects give it): compared as flattened values, which name elements alike.
+      flatDifferences(StateFlattener.flatten(path, a), StateFlattener.flatten(path, b), out);
+      return;
+    }
     Set<String> names = new LinkedHashSet<>(a.fields().keySet());
     names.addAll(b.fields().keySet());
     for (String n : names) {
@@ -453,14 +498,17 @@ public final class OutputCheck {
     } else if (a == null || b == null) {
       pair(StateFlattener.flatten(path, a != null ? a : b), a != null, out);
     } else {
-      Map<String, String> fa = StateFlattener.flatten(path, a);
-      Map<String, String> fb = StateFlattener.flatten(path, b);
-      Set<String> keys = new LinkedHashSet<>(fa.keySet());
-      keys.addAll(fb.keySet());
-      for (String k : keys) {
-        if (!Objects.equals(fa.get(k), fb.get(k))) {
-          out.add(new String[] {k, fa.get(k), fb.get(k)});
-        }
+      flatDifferences(StateFlattener.flatten(path, a), StateFlattener.flatten(path, b), out);
+    }
+  }
+
+  private static void flatDifferences(
+      Map<String, String> fa, Map<String, String> fb, List<String[]> out) {
+    Set<String> keys = new LinkedHashSet<>(fa.keySet());
+    keys.addAll(fb.keySet());
+    for (String k : keys) {
+      if (!Objects.equals(fa.get(k), fb.get(k))) {
+        out.add(new String[] {k, fa.get(k), fb.get(k)});
       }
     }
   }
@@ -487,7 +535,8 @@ public final class OutputCheck {
     if (inDesc == null || outDesc == null) {
       throw changed("the vmdesc trailer differs", last);
     }
-    List<?> a = inDesc.devices();
+    List<Object> a = new ArrayList<>(inDesc.devices());
+    a.removeIf(d -> omitted(d, segs, allowed));
     List<?> b = outDesc.devices();
     if (a.size() != b.size()) {
       throw changed(
@@ -531,10 +580,30 @@ public final class OutputCheck {
     }
   }
 
+  /** Whether the vmdesc entry {@code d} is of a section left out on purpose. */
+  private static boolean omitted(Object d, List<Segment> segs, Allowed allowed) {
+    if (!(d instanceof Map<?, ?> m)) {
+      return false;
+    }
+    for (Segment s : segs) {
+      if (s.kind() == Kind.OMITTED
+          && s.section().idstr().equals(m.get("name"))
+          && Objects.equals((long) s.section().instanceId(), m.get("instance_id"))
+          && allowed.omitted(s.section())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static VmStateEncodeException changed(String what, Segment s) {
+    return changed(what, s == null ? null : s.section());
+  }
+
+  static VmStateEncodeException changed(String what, SectionRef section) {
     VmStateEncodeException e = VmStateEncodeException.outputChanged(what);
-    if (s != null && s.section() != null) {
-      e.inSection(s.section());
+    if (section != null) {
+      e.inSection(section);
     }
     return e;
   }

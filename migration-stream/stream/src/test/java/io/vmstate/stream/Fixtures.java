@@ -36,6 +36,10 @@ final class Fixtures {
 
   private Fixtures() {}
 
+  static List<String> names() {
+    return NAMES;
+  }
+
   static byte[] bytes(String resource) {
     try (InputStream in =
         Fixtures.class.getResourceAsStream("/io/vmstate/testkit/streams/" + resource)) {
