@@ -57,7 +57,7 @@ class LinearInputsTest {
   @Test
   void manyTinySectionsDecodeInLinearWork() {
     for (String target : new String[] {"verify", "dump", "registry", "push"}) {
-      assertLinear(target, LinearInputsTest::manySections, 4_000);
+      assertLinear(target, LinearInputsTest::manySections, 2_000);
     }
   }
 
@@ -81,8 +81,8 @@ class LinearInputsTest {
 
   @Test
   void aVmdescOfManyFieldsOrOneLongArrayIsReadInLinearWork() {
-    assertLinear("vmdesc", n -> vmdesc(n, false), 10_000);
-    assertLinear("vmdesc", n -> vmdesc(n, true), 10_000);
+    assertLinear("vmdesc", n -> vmdesc(n, false), 5_000);
+    assertLinear("vmdesc", n -> vmdesc(n, true), 5_000);
   }
 
   @Test
