@@ -89,6 +89,9 @@ public final class MigrationStreamReader {
   private boolean bodyConsumed;
   private long packageEnd = -1;
   private Boolean footers; // detected after the first section body; null until then
+  // The description that read the pending section's body: an error where its footer should be
+  // names it, since that is where its fields and subsections ended.
+  private String bodyDescription;
 
   /** A reader over {@code in} positioned at the stream header (neither argument null). */
   public MigrationStreamReader(WireInput in, ReaderOptions options) {
@@ -423,6 +426,8 @@ public final class MigrationStreamReader {
       }
     }
     pending = null;
+    String description = bodyDescription;
+    bodyDescription = null;
     if (footers == null) {
       // QEMU's send-section-footer is off for machine types up to 2.3 (hw_compat_2_3) and under
       // Xen: whether the first section ends with 0x7e (never an item type) says which it is.
@@ -432,6 +437,7 @@ public final class MigrationStreamReader {
       return new StreamEvent.Footer(in.position(), s, in.position());
     }
     long at = in.position();
+    boolean atMarker = true;
     try {
       VmStateDecodeException sub = strayedSubsection(s);
       if (sub != null) {
@@ -447,6 +453,7 @@ public final class MigrationStreamReader {
                 "Missing section footer for %s: found 0x%02x instead of 0x7e",
                 s.section().idstr(), marker));
       }
+      atMarker = false;
       int id = in.readBe32();
       if (id != s.sectionId()) {
         throw VmStateDecodeException.corrupt(
@@ -455,6 +462,9 @@ public final class MigrationStreamReader {
                 s.section().idstr(), id, s.sectionId()));
       }
     } catch (VmStateException e) {
+      if (description != null && atMarker && e.fieldPath().isEmpty()) {
+        e.inField(description);
+      }
       throw e.atOffset(at).inSection(s.section());
     }
     return new StreamEvent.Footer(at, s, in.position());
@@ -491,6 +501,7 @@ public final class MigrationStreamReader {
   /** Loads the pending FULL or START device section into {@code obj} with {@code d}. */
   public <T> void readDevice(VmStateDescription<T> d, T obj) throws VmStateException {
     StreamEvent.Section s = body();
+    bodyDescription = d.name();
     try {
       codec.load(d, obj, in, s.section().versionId());
     } catch (VmStateException e) {
