@@ -18,6 +18,9 @@ import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.vmdesc.VmdescSchema;
+import io.vmstate.stream.walk.BlockSection;
+import io.vmstate.stream.walk.DirtyBitmapSection;
+import io.vmstate.stream.walk.WalkSink;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +83,8 @@ public final class MigrationStreamReader {
   private Vmdesc vmdesc;
   private RamSection ram;
   private HtabSection htab;
+  private BlockSection block;
+  private DirtyBitmapSection dirtyBitmap;
   private StreamEvent.Section pending;
   private boolean bodyConsumed;
   private long packageEnd = -1;
@@ -315,8 +320,8 @@ public final class MigrationStreamReader {
                     + instance
                     + " is an iterative section ("
                     + st
-                    + ") of a kind this tool cannot walk: it reads 'ram' and 'spapr/htab'"
-                    + " (block migration and dirty-bitmap sections are not supported)")
+                    + ") of a kind this tool cannot walk: it reads 'ram', 'spapr/htab',"
+                    + " 'block' and 'dirty-bitmap'")
             .inSection(ref);
       }
       if (!occurrenceById.containsKey(id)) {
@@ -414,6 +419,8 @@ public final class MigrationStreamReader {
         readRam(RamSink.SKIP);
       } else if (s.isHtab()) {
         readHtab(HtabSink.SKIP);
+      } else if (s.isWalked()) {
+        readWalked(WalkSink.SKIP);
       } else {
         readDeviceGeneric();
       }
@@ -533,6 +540,15 @@ public final class MigrationStreamReader {
     StateRecord r = new StateRecord(d.name());
     readDevice(d, r);
     return r;
+  }
+
+  /**
+   * Which of the stream's sections with the same idstr and instance {@code s} is, from 0 (QEMU
+   * writes two {@code slirp} sections, both instance 0, for two {@code -netdev user}): the {@code
+   * #K} of {@link FieldAssignment#address}.
+   */
+  public int occurrence(StreamEvent.Section s) {
+    return occurrenceById.getOrDefault(s.sectionId(), 0);
   }
 
   private int occurrence(SectionRef ref) {
@@ -669,6 +685,41 @@ public final class MigrationStreamReader {
         htab = new HtabSection();
       }
       htab.read(in, sink);
+    } catch (VmStateException e) {
+      throw e.atOffset(in.position()).inSection(s.section());
+    }
+  }
+
+  /**
+   * Reads the pending block migration or dirty-bitmap section body ({@link
+   * StreamEvent.Section#isWalked}) into {@code sink}, record by record as it was on the wire.
+   */
+  public void readWalked(WalkSink sink) throws VmStateException {
+    StreamEvent.Section s = body();
+    try {
+      boolean isBlock = s.section().idstr().equals(BlockSection.IDSTR);
+      int expected = isBlock ? BlockSection.VERSION : DirtyBitmapSection.VERSION;
+      if (s.section().versionId() != expected) {
+        throw VmStateDecodeException.corrupt(
+            "Unknown "
+                + s.section().idstr()
+                + " section version "
+                + s.section().versionId()
+                + " (expected "
+                + expected
+                + ")");
+      }
+      if (isBlock) {
+        if (block == null) {
+          block = new BlockSection();
+        }
+        block.read(in, sink);
+      } else {
+        if (dirtyBitmap == null) {
+          dirtyBitmap = new DirtyBitmapSection();
+        }
+        dirtyBitmap.read(in, sink);
+      }
     } catch (VmStateException e) {
       throw e.atOffset(in.position()).inSection(s.section());
     }
