@@ -13,7 +13,9 @@ import java.util.List;
  * A framed destination that records what it receives as a device-state stream file (QEMU's layout
  * for {@code qemu_save_device_state}: header, one FULL section with footer per device, EOF; no
  * configuration, no RAM, no vmdesc). It accepts every device it is offered (duplicates aside): it
- * has no device model to check versions against. The file appears, complete, only on apply.
+ * has no device model to check versions against. The file appears, complete, only on apply, and
+ * only once it was read back and holds every received body byte for byte ({@link
+ * ReceivedFileCheck#deviceState}).
  */
 public final class DeviceStateFileTarget implements MigrationTarget {
   private final Path file;
@@ -35,6 +37,7 @@ public final class DeviceStateFileTarget implements MigrationTarget {
       try (OutputStream os = Files.newOutputStream(tmp)) {
         DeviceSections.write(WireOutput.to(os), sections);
       }
+      ReceivedFileCheck.deviceState(tmp, sections);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       deleteQuietly(tmp, e);
