@@ -21,10 +21,11 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a {@link FuzzTarget} over mutants of its seeds and classifies each outcome: accepted, a
- * typed failure (the {@code VmStateException} family, by class), or a finding: an untyped
- * exception, an {@link OutOfMemoryError}, a broken contract ({@link Targets.Violation}), more than
- * {@link #SLOW_NANOS} of CPU, or no answer within {@link #HANG_SECONDS} (a hang). Findings are
- * written to a directory, named by kind and content hash, ready to be committed as corpus.
+ * typed failure (the {@code VmStateException} family, by class), or a finding: an untyped exception
+ * (or one masked as typed: see {@link #untypedCause}), an {@link OutOfMemoryError}, a broken
+ * contract ({@link Targets.Violation}), more than {@link #SLOW_NANOS} of CPU, or no answer within
+ * {@link #HANG_SECONDS} (a hang). Findings are written to a directory, named by kind and content
+ * hash, ready to be committed as corpus.
  */
 final class Campaign {
   /** The bar: no input takes more than 1 s of CPU. */
@@ -96,7 +97,7 @@ final class Campaign {
                   + " field path %d%n",
               typed, withOffset, withSection, withPath));
       classes.forEach((k, v) -> s.append(String.format("  %-60s %d%n", k, v)));
-      for (Finding f : findings) {
+      for (Finding f : findings.subList(0, Math.min(findings.size(), 20))) {
         s.append("  FINDING ").append(f.kind()).append(": ").append(f.detail()).append('\n');
       }
       return s.toString();
@@ -209,8 +210,12 @@ final class Campaign {
       target.run(input);
       kind = "ok";
     } catch (VmStateException e) {
-      kind = "typed:" + e.getClass().getSimpleName();
-      detail = e.getMessage();
+      Throwable masked = untypedCause(e);
+      kind = masked == null ? "typed:" + e.getClass().getSimpleName() : "masked";
+      detail =
+          masked == null
+              ? e.getMessage()
+              : e.getMessage() + " (" + masked + " at " + where(masked) + ")";
       boolean inSection = e.section().isPresent();
       where =
           (e.offset() >= 0 ? 1 : 0)
@@ -232,6 +237,19 @@ final class Campaign {
         THREADS.getCurrentThreadCpuTime() - cpu0,
         THREADS.getCurrentThreadAllocatedBytes() - alloc0,
         where);
+  }
+
+  /**
+   * An untyped exception in the cause chain of a typed one: a decoder that caught its own bug (a
+   * RuntimeException or an Error) and reported it as bad input, which hides the bug (issue #14).
+   */
+  static Throwable untypedCause(VmStateException e) {
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c instanceof RuntimeException || c instanceof Error) {
+        return c;
+      }
+    }
+    return null;
   }
 
   private static String where(Throwable e) {

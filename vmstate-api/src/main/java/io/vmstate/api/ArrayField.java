@@ -91,12 +91,12 @@ public final class ArrayField<T> extends Field<T> {
   }
 
   /** Where a variable array's count comes from; null for fixed arrays. */
-  public VarCount<T> varCount() {
+  public @Nullable VarCount<T> varCount() {
     return varCount;
   }
 
   /** Stores a freshly allocated array on load (QEMU's VMS_ALLOC); null when not allocating. */
-  public BiConsumer<T, Object> allocator() {
+  public @Nullable BiConsumer<T, Object> allocator() {
     return allocator;
   }
 

@@ -63,7 +63,7 @@ public final class BufferField<T> extends Field<T> {
   }
 
   /** {@code byte[]} for buffers, {@code long[]} for bitmaps, null for unused bytes. */
-  public Function<T, Object> array() {
+  public @Nullable Function<T, Object> array() {
     return array;
   }
 
@@ -78,12 +78,12 @@ public final class BufferField<T> extends Field<T> {
   }
 
   /** The size (or bit count) source of variable buffers and bitmaps; null when fixed. */
-  public VarCount<T> varCount() {
+  public @Nullable VarCount<T> varCount() {
     return varCount;
   }
 
   /** Stores a freshly allocated array on load; null when not allocating. */
-  public BiConsumer<T, Object> allocator() {
+  public @Nullable BiConsumer<T, Object> allocator() {
     return allocator;
   }
 

@@ -72,12 +72,12 @@ public final class ScalarField<T> extends Field<T> {
   }
 
   /** For equal checks: the text QEMU prints after a mismatch ({@code err_hint}), or null. */
-  public String hint() {
+  public @Nullable String hint() {
     return hint;
   }
 
   /** The {@code int} getter the field was declared with, or null (then use {@link #getter()}). */
-  public ToIntFunction<T> intGetter() {
+  public @Nullable ToIntFunction<T> intGetter() {
     return intGetter;
   }
 
@@ -85,7 +85,7 @@ public final class ScalarField<T> extends Field<T> {
    * The {@code int} setter the field was declared with, or null (then use {@link #setter()}). It
    * receives what {@link #setter()} would receive, narrowed to {@code int}.
    */
-  public ObjIntConsumer<T> intSetter() {
+  public @Nullable ObjIntConsumer<T> intSetter() {
     return intSetter;
   }
 }

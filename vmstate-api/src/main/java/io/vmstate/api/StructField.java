@@ -110,22 +110,22 @@ public final class StructField<T, S> extends Field<T> {
   }
 
   /** The count source of a variable array; null otherwise. */
-  public VarCount<T> varCount() {
+  public @Nullable VarCount<T> varCount() {
     return varCount;
   }
 
   /** Stores a freshly allocated array on load; null when the destination's array is used. */
-  public BiConsumer<T, S[]> allocator() {
+  public @Nullable BiConsumer<T, S[]> allocator() {
     return allocator;
   }
 
   /** Makes the array a variable array allocated on load; null when none is allocated. */
-  public IntFunction<S[]> newArray() {
+  public @Nullable IntFunction<S[]> newArray() {
     return newArray;
   }
 
   /** Makes each element of an array allocated on load; null when none is allocated. */
-  public Supplier<S> newElement() {
+  public @Nullable Supplier<S> newElement() {
     return newElement;
   }
 

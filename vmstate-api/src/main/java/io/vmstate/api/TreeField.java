@@ -55,12 +55,12 @@ public final class TreeField<T, K, V> extends Field<T> {
   }
 
   /** The key description, or null for direct (be64) keys. */
-  public VmStateDescription<K> keyDescription() {
+  public @Nullable VmStateDescription<K> keyDescription() {
     return key;
   }
 
   /** Makes an empty key for each node read, or null for direct keys. */
-  public Supplier<K> newKey() {
+  public @Nullable Supplier<K> newKey() {
     return newKey;
   }
 

@@ -45,7 +45,7 @@ public record VersionWindow(int minimum, int maximum) {
   }
 
   /** The versions both windows accept, or null when there are none. */
-  public VersionWindow intersect(VersionWindow other) {
+  public @Nullable VersionWindow intersect(VersionWindow other) {
     int lo = Math.max(minimum, other.minimum);
     int hi = Math.min(maximum, other.maximum);
     return lo <= hi ? new VersionWindow(lo, hi) : null;

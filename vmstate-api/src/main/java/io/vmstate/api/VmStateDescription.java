@@ -57,6 +57,7 @@ public final class VmStateDescription<T> {
   private final Hooks.Needed<T> needed;
   private final StateCopier<T> copier;
   private final QemuRelease introducedIn;
+  private final boolean zeroAtReset;
 
   private VmStateDescription(Builder<T> b) {
     this.name = b.name;
@@ -73,6 +74,7 @@ public final class VmStateDescription<T> {
     this.needed = b.needed;
     this.copier = b.copier;
     this.introducedIn = b.introducedIn;
+    this.zeroAtReset = b.zeroAtReset;
   }
 
   /** Starts a description with QEMU's name for it (the section idstr of sysbus devices). */
@@ -121,7 +123,7 @@ public final class VmStateDescription<T> {
   }
 
   /** Looks a subsection up by its full name; null when there is none. */
-  public VmStateDescription<T> subsection(String fullName) {
+  public @Nullable VmStateDescription<T> subsection(String fullName) {
     for (VmStateDescription<T> s : subsections) {
       if (s.name.equals(fullName)) {
         return s;
@@ -131,7 +133,7 @@ public final class VmStateDescription<T> {
   }
 
   /** Looks a field up by name; null when there is none. */
-  public Field<T> field(String fieldName) {
+  public @Nullable Field<T> field(String fieldName) {
     for (Field<T> f : fields) {
       if (f.name().equals(fieldName)) {
         return f;
@@ -141,27 +143,27 @@ public final class VmStateDescription<T> {
   }
 
   /** The pre_save hook, or null when there is none. */
-  public Hooks.PreSave<T> preSave() {
+  public Hooks.@Nullable PreSave<T> preSave() {
     return preSave;
   }
 
   /** The post_save hook, or null when there is none. */
-  public Hooks.PostSave<T> postSave() {
+  public Hooks.@Nullable PostSave<T> postSave() {
     return postSave;
   }
 
   /** The pre_load hook, or null when there is none. */
-  public Hooks.PreLoad<T> preLoad() {
+  public Hooks.@Nullable PreLoad<T> preLoad() {
     return preLoad;
   }
 
   /** The post_load hook, or null when there is none. */
-  public Hooks.PostLoad<T> postLoad() {
+  public Hooks.@Nullable PostLoad<T> postLoad() {
     return postLoad;
   }
 
   /** The {@code needed} predicate, or null (always needed). */
-  public Hooks.Needed<T> needed() {
+  public Hooks.@Nullable Needed<T> needed() {
     return needed;
   }
 
@@ -171,7 +173,7 @@ public final class VmStateDescription<T> {
   }
 
   /** The copier that makes loads atomic, or null (loads then change the object in place). */
-  public StateCopier<T> copier() {
+  public @Nullable StateCopier<T> copier() {
     return copier;
   }
 
@@ -180,8 +182,18 @@ public final class VmStateDescription<T> {
    * project targets has it. A save for an older target omits it, or refuses when its state is not
    * the default (see {@code VmStateCodec.save} with a target).
    */
-  public QemuRelease introducedIn() {
+  public @Nullable QemuRelease introducedIn() {
     return introducedIn;
+  }
+
+  /**
+   * Whether every field of this description is zero after the device's reset, so that state holding
+   * only zeros is the default: a save for a release without it (see {@link #introducedIn}) leaves
+   * it out even when {@link #needed} is true, and refuses, naming the first non-zero field,
+   * otherwise. A description without this mark whose {@code needed} is true is always refused.
+   */
+  public boolean zeroAtReset() {
+    return zeroAtReset;
   }
 
   @Override
@@ -212,6 +224,7 @@ public final class VmStateDescription<T> {
     private Hooks.Needed<T> needed;
     private StateCopier<T> copier;
     private QemuRelease introducedIn;
+    private boolean zeroAtReset;
 
     private Builder(String name) {
       checkNotNull(name, "description name");
@@ -288,6 +301,15 @@ public final class VmStateDescription<T> {
     /** Marks this subsection (or section) as first shipped in QEMU {@code release}. */
     public Builder<T> introducedIn(QemuRelease release) {
       this.introducedIn = checkNotNull(release);
+      return this;
+    }
+
+    /**
+     * Marks every field as zero after reset (see {@link VmStateDescription#zeroAtReset}): a
+     * down-level save drops this description while it holds only zeros.
+     */
+    public Builder<T> zeroAtReset() {
+      this.zeroAtReset = true;
       return this;
     }
 

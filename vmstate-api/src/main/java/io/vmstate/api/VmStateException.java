@@ -64,7 +64,7 @@ public class VmStateException extends Exception {
   }
 
   /** The outermost path segment recorded so far, or null. */
-  public String topSegment() {
+  public @Nullable String topSegment() {
     return path.peekFirst();
   }
 

@@ -101,7 +101,7 @@ public enum WireType {
   }
 
   /** Looks a type up by its QEMU name; {@code null} when QEMU's name is not one of ours. */
-  public static WireType fromQemuName(String name) {
+  public static @Nullable WireType fromQemuName(String name) {
     for (WireType t : values()) {
       if (t.qemuName.equals(name)) {
         return t;

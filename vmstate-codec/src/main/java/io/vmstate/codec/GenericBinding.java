@@ -61,6 +61,9 @@ public final class GenericBinding {
     if (typed.introducedIn() != null) {
       b.introducedIn(typed.introducedIn());
     }
+    if (typed.zeroAtReset()) {
+      b.zeroAtReset();
+    }
     if (top) {
       b.copier(RECORD_COPIER);
     }

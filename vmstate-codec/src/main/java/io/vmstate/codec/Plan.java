@@ -136,7 +136,13 @@ final class Plan<T> {
       }
       for (int i = 0; i < subs.length; i++) {
         VmStateDescription<T> s = subs[i];
-        if (!DownLevel.keep(s, obj, ctx.target)) {
+        boolean keep;
+        try {
+          keep = DownLevel.keep(s, obj, subPlans[i], ctx);
+        } catch (VmStateException e) {
+          throw e.inField(shortName(s));
+        }
+        if (!keep) {
           continue;
         }
         if (s.isNeeded(obj)) {
@@ -267,6 +273,32 @@ final class Plan<T> {
       }
     }
     return -1;
+  }
+
+  /**
+   * The first field that {@link #save} would write as anything but zero bytes, as a path segment
+   * ({@code nmi[1]} for an array element), or null when every field is zero. Used by {@link
+   * DownLevel} for descriptions marked {@code zeroAtReset}.
+   */
+  String firstNonZeroField(T obj, int version, Ctx ctx) throws VmStateException {
+    Ctx quiet = new Ctx(ctx.limits, null, ctx.target);
+    for (FieldCodec<T> c : fields) {
+      if (!c.field.exists(obj, version)) {
+        continue;
+      }
+      WireOutput scratch = WireOutput.toBytes();
+      c.save(obj, scratch, version, quiet);
+      byte[] b = scratch.toByteArray();
+      for (int k = 0; k < b.length; k++) {
+        if (b[k] != 0) {
+          int n = c.fieldIsFlat() ? c.flatCount(obj) : -1;
+          return n > 1 && b.length % n == 0
+              ? c.field.name() + "[" + k / (b.length / n) + "]"
+              : c.field.name();
+        }
+      }
+    }
+    return null;
   }
 
   /**

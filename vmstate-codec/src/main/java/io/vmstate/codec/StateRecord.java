@@ -2,6 +2,7 @@ package io.vmstate.codec;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.WireType;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,7 +53,7 @@ public final class StateRecord implements StateValue {
   }
 
   /** The value of {@code field}, or null when the record has no such field. */
-  public StateValue get(String field) {
+  public @Nullable StateValue get(String field) {
     return fields.get(field);
   }
 

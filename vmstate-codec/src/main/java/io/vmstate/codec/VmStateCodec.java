@@ -82,6 +82,15 @@ public final class VmStateCodec {
    */
   public <T> byte[] saveToBytes(VmStateDescription<T> d, T obj, int version)
       throws VmStateException {
+    return saveToBytes(d, obj, version, null);
+  }
+
+  /**
+   * {@link #saveToBytes(VmStateDescription, Object, int)}, telling {@code observer} (null: none)
+   * about every description, field and element, as a vmdesc writer needs.
+   */
+  public <T> byte[] saveToBytes(VmStateDescription<T> d, T obj, int version, SaveObserver observer)
+      throws VmStateException {
     checkNotNull(d, "description");
     checkNotNull(obj, "object");
     checkArgument(
@@ -92,7 +101,7 @@ public final class VmStateCodec {
         d.versions());
     WireOutput out = WireOutput.toBytes();
     try {
-      Plan.of(d).save(obj, out, version, new Ctx(limits, null, null));
+      Plan.of(d).save(obj, out, version, new Ctx(limits, observer, null));
     } catch (VmStateException e) {
       throw e.inField(d.name());
     }

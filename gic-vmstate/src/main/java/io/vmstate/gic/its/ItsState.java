@@ -3,6 +3,7 @@ package io.vmstate.gic.its;
 import static com.google.common.base.Preconditions.checkElementIndex;
 
 import io.vmstate.api.MigrationPriority;
+import io.vmstate.api.Nullable;
 import io.vmstate.api.StateCopier;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
@@ -147,7 +148,7 @@ public final class ItsState {
   }
 
   /** The first valid BASER of {@code type}, or null. */
-  public ItsBaser table(ItsTableType type) {
+  public @Nullable ItsBaser table(ItsTableType type) {
     for (long b : baser) {
       ItsBaser d = ItsBaser.decode(b);
       if (d.valid() && d.type() == type) {

@@ -1,5 +1,7 @@
 package io.vmstate.gic.its;
 
+import io.vmstate.api.Nullable;
+
 /** GITS_BASERn.Type (bits 58:56): what a table holds. */
 public enum ItsTableType {
   UNIMPLEMENTED(0),
@@ -19,7 +21,7 @@ public enum ItsTableType {
   }
 
   /** The type with this field value, or null for a reserved value (3, 5, 6, 7). */
-  public static ItsTableType of(int code) {
+  public static @Nullable ItsTableType of(int code) {
     for (ItsTableType t : values()) {
       if (t.code == code) {
         return t;

@@ -1,5 +1,6 @@
 package io.vmstate.gic.its;
 
+import io.vmstate.api.Nullable;
 import java.util.Comparator;
 import java.util.List;
 
@@ -14,7 +15,7 @@ public record ItsTables(List<ItsDevice> devices, List<ItsCollection> collections
   }
 
   /** The collection with {@code icid}, or null. */
-  public ItsCollection collection(int icid) {
+  public @Nullable ItsCollection collection(int icid) {
     for (ItsCollection c : collections) {
       if (c.icid() == icid) {
         return c;

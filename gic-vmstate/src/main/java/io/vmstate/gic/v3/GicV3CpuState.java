@@ -559,12 +559,16 @@ public final class GicV3CpuState {
           .uint64("gicr_vpendbaser", c -> c.gicrVpendbaser, (c, v) -> c.gicrVpendbaser = v)
           .build();
 
-  /** {@code arm_gicv3_cpu/nmi} v1 (QEMU 9.1+): sent iff the GIC supports NMIs. */
+  /**
+   * {@code arm_gicv3_cpu/nmi} v1 (QEMU 9.1+): sent iff the GIC supports NMIs. Reset clears
+   * gicr_inmir0, so a save for an older release drops it while no SGI/PPI is an NMI.
+   */
   static final VmStateDescription<GicV3CpuState> NMI =
       VmStateDescription.<GicV3CpuState>named("arm_gicv3_cpu/nmi")
           .version(1)
           .minimumVersion(1)
           .introducedIn(QemuRelease.QEMU_9_1)
+          .zeroAtReset()
           .needed(GicV3CpuState::nmiNeeded)
           .preLoad(GicV3CpuState::checkNmiAccepted)
           .postLoad(GicV3CpuState::nmiArrived)

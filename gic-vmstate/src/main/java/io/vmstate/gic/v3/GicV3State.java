@@ -585,12 +585,16 @@ public final class GicV3State {
           .bool("gicd_no_migration_shift_bug", g -> true, (g, v) -> g.noMigrationShiftBug = v)
           .build();
 
-  /** {@code arm_gicv3/gicd_nmi} v1 (QEMU 9.1+): sent iff the GIC supports NMIs. */
+  /**
+   * {@code arm_gicv3/gicd_nmi} v1 (QEMU 9.1+): sent iff the GIC supports NMIs. Reset clears the
+   * bitmap, so a save for an older release drops it while no SPI is an NMI.
+   */
   static final VmStateDescription<GicV3State> GICD_NMI =
       VmStateDescription.<GicV3State>named("arm_gicv3/gicd_nmi")
           .version(1)
           .minimumVersion(1)
           .introducedIn(QemuRelease.QEMU_9_1)
+          .zeroAtReset()
           .needed(GicV3State::nmiNeeded)
           .preLoad(GicV3State::checkNmiAccepted)
           .postLoad(GicV3State::nmiArrived)

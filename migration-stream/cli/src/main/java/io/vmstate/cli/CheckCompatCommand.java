@@ -1,8 +1,8 @@
 package io.vmstate.cli;
 
-import io.vmstate.api.compat.CompatCommand;
-import io.vmstate.api.schema.SchemaFiles;
 import io.vmstate.api.schema.SchemaFormatException;
+import io.vmstate.schema.json.CompatCommand;
+import io.vmstate.schema.json.SchemaFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

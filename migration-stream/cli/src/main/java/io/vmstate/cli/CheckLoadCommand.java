@@ -2,8 +2,8 @@ package io.vmstate.cli;
 
 import io.vmstate.api.VmStateException;
 import io.vmstate.api.schema.SchemaFormatException;
-import io.vmstate.api.schema.SchemaJsonReader;
 import io.vmstate.api.schema.proto.SchemaSet;
+import io.vmstate.schema.json.SchemaJsonReader;
 import io.vmstate.stream.LoadCheck;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.StreamEvent;

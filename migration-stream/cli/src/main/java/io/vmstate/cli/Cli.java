@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Helpers shared by the commands. */
-final class Cli {
+public final class Cli {
   /** The bundled real QEMU 7.2 stream (qemu-system-aarch64 virt, GICv3, 2 vCPUs). */
   static final String SAMPLE = "/io/vmstate/cli/sample-virt-gicv3.qemu";
 
@@ -33,7 +33,7 @@ final class Cli {
   static final String STREAM_FILE = "stream file; - reads standard input";
 
   /** What --desc-from says. */
-  static final String DESC_FROM =
+  public static final String DESC_FROM =
       "descriptions for a stream without a vmdesc (cut, postcopy, suppress-vmdesc, device-state"
           + " files): another stream from the same QEMU and machine, or the JSON of dump --desc";
 
@@ -70,7 +70,7 @@ final class Cli {
   }
 
   /** The vmdesc in {@code file}: JSON as dump --desc prints it, or a stream's trailer. */
-  static Vmdesc desc(Path file) throws IOException, VmStateDecodeException {
+  public static Vmdesc desc(Path file) throws IOException, VmStateDecodeException {
     if (Files.isDirectory(file)) {
       throw new java.nio.file.FileSystemException(
           file.toString(), null, "is a directory, not a stream or vmdesc JSON file");

@@ -1,12 +1,12 @@
 package io.vmstate.cli;
 
 import io.vmstate.api.schema.SchemaExporter;
-import io.vmstate.api.schema.SchemaFiles;
 import io.vmstate.api.schema.proto.SchemaSet;
 import io.vmstate.cpu.VcpuPowerState;
 import io.vmstate.gic.its.ItsState;
 import io.vmstate.gic.v2.GicV2State;
 import io.vmstate.gic.v3.GicV3State;
+import io.vmstate.schema.json.SchemaFiles;
 import io.vmstate.stream.MachineConfiguration;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;

@@ -6,6 +6,7 @@ import io.vmstate.api.SectionRef;
 import io.vmstate.api.StructField;
 import io.vmstate.api.VersionMismatchException;
 import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateEncodeException;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
@@ -50,12 +51,85 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler, OutputChec
     }
   }
 
+  /**
+   * The sections that carry the source QEMU's CPU register list: a destination of another release
+   * (or CPU model) refuses them, so a write {@code --target} a release refuses them too, unless
+   * they are left out.
+   */
+  static final String CPU = "cpu";
+
   private final QemuRelease target;
+  private final Set<String> omit;
   private final List<Upgrade> upgrades = new ArrayList<>();
+  private final List<SectionRef> omitted = new ArrayList<>();
 
   /** Re-encodes for {@code target} (null: the newest release), see {@link VmStateCodec}. */
   SectionUpgrader(QemuRelease target) {
+    this(target, Set.of());
+  }
+
+  /**
+   * Re-encodes for {@code target} and leaves out every FULL section whose idstr is in {@code omit}.
+   */
+  SectionUpgrader(QemuRelease target, Set<String> omit) {
     this.target = target;
+    this.omit = Set.copyOf(omit);
+  }
+
+  /** The sections left out, in stream order. */
+  List<SectionRef> omitted() {
+    return List.copyOf(omitted);
+  }
+
+  @Override
+  public boolean omit(StreamEvent.Section s, MigrationStreamReader reader) throws VmStateException {
+    String idstr = s.section().idstr();
+    if (omit.contains(idstr)) {
+      omitted.add(s.section());
+      return true;
+    }
+    if (target != null && CPU.equals(idstr) && s.type() == SectionType.FULL) {
+      throw cpuCannotCross(s, reader);
+    }
+    return false;
+  }
+
+  /**
+   * The refusal of a {@code cpu} section written for another release: the section carries the
+   * source's list of CPU registers (QEMU target/arm/machine.c, {@code cpreg_vmstate_array_len},
+   * indexes and values), which depends on the QEMU release and CPU model; a destination whose list
+   * is shorter fails the length check, one whose list differs fails in its post_load. Nothing can
+   * convert it.
+   */
+  private VmStateException cpuCannotCross(StreamEvent.Section s, MigrationStreamReader reader)
+      throws VmStateException {
+    String count = "";
+    if (reader.vmdesc() != null) {
+      VmStateDescription<StateRecord> d = reader.schemaFor(s.section());
+      StateRecord r = new StateRecord(d.name());
+      reader.readDevice(d, r);
+      if (r.get("cpreg_vmstate_array_len") != null) {
+        count = " (" + r.bits("cpreg_vmstate_array_len") + " registers)";
+      }
+    }
+    return VmStateEncodeException.notRepresentable(
+            "a 'cpu' section carries the source QEMU's CPU register list"
+                + count
+                + ", whose length and contents depend on the QEMU release and CPU model;"
+                + " QEMU loading it on another release refuses it (measured: a QEMU 10.0 stream"
+                + " in QEMU 7.2 fails 'Invalid value 274 expecting positive value <= 258', a 7.2"
+                + " stream in 10.0 fails with EPERM), and vmstate cannot convert it to "
+                + target
+                + ". Give --omit cpu to leave the CPU sections out (the destination's CPUs then"
+                + " keep their reset state), or leave out --target when the destination runs the"
+                + " same release and CPU model as the source")
+        .inSection(s.section())
+        .atOffset(s.offset());
+  }
+
+  @Override
+  public boolean omitted(SectionRef section) {
+    return omitted.contains(section);
   }
 
   List<Upgrade> upgrades() {

@@ -41,9 +41,22 @@ final class UpgradeCommand implements Callable<Integer> {
       converter = ReleaseConverter.class,
       description = {
         "Write the upgraded sections for this QEMU release, e.g. qemu-7.2: subsections it lacks",
-        "are left out, or refused (exit 1, naming the subsection) when they hold state."
+        "are left out while they hold their reset value, else refused (exit 1, naming the",
+        "section, subsection and field); 'cpu' sections are refused (see --omit)."
       })
   QemuRelease target;
+
+  @Option(
+      names = "--omit",
+      paramLabel = "IDSTR",
+      split = ",",
+      description = {
+        "Leave every FULL section with this idstr out of OUT (header, body, footer and vmdesc",
+        "entry); repeatable or comma-separated. With --target, a stream with 'cpu' sections is",
+        "refused unless you give --omit cpu: their CPU register list does not load on another",
+        "QEMU release (the destination's CPUs then keep their reset state)."
+      })
+  java.util.List<String> omit = new java.util.ArrayList<>();
 
   @Mixin UserDescriptions userDescriptions;
 
@@ -52,7 +65,7 @@ final class UpgradeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     userDescriptions.load();
-    SectionUpgrader upgrader = new SectionUpgrader(target);
+    SectionUpgrader upgrader = new SectionUpgrader(target, java.util.Set.copyOf(omit));
     RewriteCommand.copy(in, out, null, upgrader, upgrader, spec);
     PrintWriter w = spec.commandLine().getOut();
     JsonGenerator g = PythonJson.generator(w);
@@ -70,7 +83,17 @@ final class UpgradeCommand implements Callable<Integer> {
     w.println();
     w.flush();
     int n = upgrader.upgrades().size();
-    spec.commandLine().getErr().println(n + " section" + (n == 1 ? "" : "s") + " upgraded");
+    int left = upgrader.omitted().size();
+    spec.commandLine()
+        .getErr()
+        .println(
+            n
+                + " section"
+                + (n == 1 ? "" : "s")
+                + " upgraded"
+                + (left == 0
+                    ? ""
+                    : ", " + left + " left out (--omit " + String.join(",", omit) + ")"));
     return 0;
   }
 

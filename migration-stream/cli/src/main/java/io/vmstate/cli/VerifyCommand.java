@@ -80,9 +80,17 @@ final class VerifyCommand implements Callable<Integer> {
             } else if (s.isHtab()) {
               r.readHtab(HtabSink.SKIP);
             } else {
-              VmStateDescription<StateRecord> d = r.schemaFor(s.section());
-              StateRecord rec = new StateRecord(d.name());
-              r.readDevice(d, rec);
+              VmStateDescription<StateRecord> d;
+              StateRecord rec;
+              if (r.vmdescEntry(s.section()) == null) {
+                // no vmdesc entry: decoded with our typed description where we have one
+                rec = r.readDeviceGeneric();
+                d = TypedDescriptions.mirror(rec.name());
+              } else {
+                d = r.schemaFor(s.section());
+                rec = new StateRecord(d.name());
+                r.readDevice(d, rec);
+              }
               if (ch != null) {
                 roundTrip(ch, s, r.input().position(), d, rec, r.vmdesc());
               }

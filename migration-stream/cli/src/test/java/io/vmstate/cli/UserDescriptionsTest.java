@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.base.Preconditions;
 import io.vmstate.api.VmStateDescription;
-import io.vmstate.api.schema.SchemaFiles;
 import io.vmstate.api.schema.proto.SchemaSet;
 import io.vmstate.api.schema.proto.SectionSchema;
 import io.vmstate.codec.StateRecord;
+import io.vmstate.schema.json.SchemaFiles;
 import io.vmstate.stream.DeviceRegistry;
 import io.vmstate.stream.MachineConfiguration;
 import io.vmstate.stream.TypedDescriptions;

@@ -265,9 +265,18 @@ class GicStreamTest {
     GicV3State nmi = new GicV3State(GicV3Config.tcg(2).withNmi(true));
     DeviceRegistry withNmi = new DeviceRegistry(new MachineConfiguration("virt-7.2"));
     withNmi.register("arm_gicv3", 0, GicV3State.DESCRIPTION, nmi);
+    DeviceRegistry noNmi = new DeviceRegistry(new MachineConfiguration("virt-7.2"));
+    noNmi.register("arm_gicv3", 0, GicV3State.DESCRIPTION, new GicV3State(GicV3Config.tcg(2)));
+    assertArrayEquals(
+        noNmi.saveToBytes(),
+        withNmi.saveToBytes(QemuRelease.QEMU_7_2),
+        "NMI subsections at their reset value are left out for 7.2");
+    nmi.redistributor(1).setNmiMask(1);
     VmStateEncodeException x =
         assertThrows(VmStateEncodeException.class, () -> withNmi.saveToBytes(QemuRelease.QEMU_7_2));
-    assertTrue(x.getMessage().contains("nmi' holds state"), x.getMessage());
+    assertTrue(
+        x.getMessage().contains("cpu[1]/nmi/gicr_inmir0: 'arm_gicv3_cpu/nmi' holds state"),
+        x.getMessage());
     assertTrue(withNmi.saveToBytes().length > 0, "the newest QEMU takes it");
   }
 

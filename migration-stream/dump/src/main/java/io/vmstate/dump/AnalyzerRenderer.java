@@ -8,7 +8,10 @@ import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,8 +44,25 @@ public final class AnalyzerRenderer {
   }
 
   private static final Map<String, Kind> KINDS = kinds();
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
   private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * For each byte value, its two lower-case hex digits and a space as three little-endian bytes of
+   * an int.
+   */
+  private static final int[] HEX_PAIRS = hexPairs();
+
+  /** Eight bytes of a {@code byte[]} at any index as one little-endian long. */
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static int[] hexPairs() {
+    int[] t = new int[256];
+    for (int v = 0; v < 256; v++) {
+      t[v] = HEX_BYTES[v >> 4] | HEX_BYTES[v & 15] << 8 | ' ' << 16;
+    }
+    return t;
+  }
 
   /** The text being built: {@code out[0, at)} of {@link #text}. */
   private AsciiText text;
@@ -435,19 +455,53 @@ public final class AnalyzerRenderer {
   /** Space-separated lower-case hex pairs, quoted. */
   private void hex(byte[] b, int off, int len) {
     room(len * 3 + 2);
-    byte[] c = out;
+    out[at++] = '"';
+    at = hexPairs(b, off, len, out, at);
+    out[at++] = '"';
+  }
+
+  /**
+   * Writes {@code len} bytes of {@code b} from {@code off} as space-separated lower-case hex pairs
+   * ({@code 2 * len + len - 1} bytes) into {@code dst} at {@code at}, which must have room for
+   * {@code 3 * len}; returns the end of the text.
+   */
+  static int hexPairs(byte[] b, int off, int len, byte[] dst, int at) {
     int p = at;
-    c[p++] = '"';
-    for (int i = 0; i < len; i++) {
-      int v = b[off + i] & 0xff;
-      if (i > 0) {
-        c[p++] = ' ';
-      }
-      c[p++] = HEX_BYTES[v >> 4];
-      c[p++] = HEX_BYTES[v & 15];
+    int i = off;
+    int end = off + len;
+    // Eight bytes at a time into three longs (24 bytes of text): about twice as fast under C1
+    // (the launcher's compiler) as a byte at a time, which matters for dump -m (hex of all RAM).
+    int[] t = HEX_PAIRS;
+    for (; i + 8 <= end; i += 8, p += 24) {
+      long t0 = t[b[i] & 0xff];
+      long t1 = t[b[i + 1] & 0xff];
+      long t2 = t[b[i + 2] & 0xff];
+      long t3 = t[b[i + 3] & 0xff];
+      long t4 = t[b[i + 4] & 0xff];
+      long t5 = t[b[i + 5] & 0xff];
+      long t6 = t[b[i + 6] & 0xff];
+      long t7 = t[b[i + 7] & 0xff];
+      LONG_LE.set(dst, p, t0 | t1 << 24 | t2 << 48);
+      LONG_LE.set(dst, p + 8, t2 >>> 16 | t3 << 8 | t4 << 32 | t5 << 56);
+      LONG_LE.set(dst, p + 16, t5 >>> 8 | t6 << 16 | t7 << 40);
     }
-    c[p++] = '"';
-    at = p;
+    for (; i < end; i++, p += 3) {
+      int v = t[b[i] & 0xff];
+      dst[p] = (byte) v;
+      dst[p + 1] = (byte) (v >> 8);
+      dst[p + 2] = ' ';
+    }
+    return len == 0 ? at : p - 1;
+  }
+
+  /** {@code v}'s lowest {@code digits} hex digits, zero-padded (Python's {@code '%0{digits}x'}). */
+  static String hexDigits(long v, int digits) {
+    byte[] c = new byte[digits];
+    long u = v;
+    for (int i = digits - 1; i >= 0; i--, u >>>= 4) {
+      c[i] = HEX_BYTES[(int) (u & 15)];
+    }
+    return new String(c, StandardCharsets.ISO_8859_1);
   }
 
   /** Python's {@code '0x%0{2n}x' % u}, plus {@code ' (%d)' % s} when the signed value is < 0. */
@@ -463,23 +517,6 @@ public final class AnalyzerRenderer {
       sb.append(" (").append(new BigInteger(b)).append(')');
     }
     return sb.toString();
-  }
-
-  /** Space-separated lower-case hex pairs. */
-  public static String hexBytes(byte[] b, int off, int len) {
-    if (len == 0) {
-      return "";
-    }
-    char[] c = new char[len * 3 - 1];
-    for (int i = 0; i < len; i++) {
-      int v = b[off + i] & 0xff;
-      c[i * 3] = HEX[v >> 4];
-      c[i * 3 + 1] = HEX[v & 15];
-      if (i < len - 1) {
-        c[i * 3 + 2] = ' ';
-      }
-    }
-    return new String(c);
   }
 
   /** The wire bytes of element {@code idx} of a value, {@code size} bytes each. */

@@ -86,6 +86,16 @@ public final class PythonJson {
    * (made by a generator, so it is the same text).
    */
   static byte[] memberName(String name) {
+    if (needsNoEscape(name)) {
+      // printable ASCII other than '"' and '\\' is written as it is: no generator needed
+      byte[] q = new byte[name.length() + 2];
+      q[0] = '"';
+      for (int i = 0; i < name.length(); i++) {
+        q[i + 1] = (byte) name.charAt(i);
+      }
+      q[q.length - 1] = '"';
+      return q;
+    }
     java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(name.length() + 2);
     try (JsonGenerator g = generator(b)) {
       g.writeString(name);
@@ -93,6 +103,16 @@ public final class PythonJson {
       throw new java.io.UncheckedIOException(e);
     }
     return b.toByteArray();
+  }
+
+  private static boolean needsNoEscape(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The Python pretty printer of a generator made here, or null. */

@@ -1,6 +1,7 @@
 package io.vmstate.dump;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
@@ -105,7 +106,7 @@ public final class StateDump {
    * for a whole stream (a RAM section cut inside holds the records read before the cut), and is
    * closed after them. Failures writing the output are thrown, not returned.
    */
-  public VmStateException runToBreak() throws IOException {
+  public @Nullable VmStateException runToBreak() throws IOException {
     VmStateException brk = null;
     try (RenderQueue q = new RenderQueue()) {
       queue = q;
@@ -195,6 +196,9 @@ public final class StateDump {
     Map<String, Object> entry = reader.vmdescEntry(s.section());
     StateRecord rec = decode(s, entry);
     if (entry == null) {
+      entry = reader.vmdescEntry(s.section()); // written for it by a typed stand-in
+    }
+    if (entry == null) {
       throw VmStateDecodeException.corrupt("section has no vmdesc entry to print it with")
           .atOffset(s.offset())
           .inSection(s.section());
@@ -262,6 +266,9 @@ public final class StateDump {
     private boolean memoryOpen;
     private byte[] page = new byte[0];
 
+    /** The hex text of {@link #page}. */
+    private byte[] hex = new byte[0];
+
     RamJson(int sectionId) {
       this.sectionId = sectionId;
     }
@@ -298,18 +305,19 @@ public final class StateDump {
       }
       try {
         for (RamBlock b : blocks) {
-          g.writeStringField(b.idstr(), String.format("0x%016x", b.usedLength()));
+          g.writeStringField(b.idstr(), "0x" + AnalyzerRenderer.hexDigits(b.usedLength(), 16));
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
 
-    private void entry(RamBlock b, long addr, String value) {
+    /** Opens the member of the page at {@code addr}: its value is to be written next. */
+    private void entry(RamBlock b, long addr) {
       try {
         closeSizes();
         openMemory();
-        g.writeStringField(String.format("%s (0x%016x)", b.idstr(), addr), value);
+        g.writeFieldName(b.idstr() + " (0x" + AnalyzerRenderer.hexDigits(addr, 16) + ")");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -324,8 +332,14 @@ public final class StateDump {
       if (memory) {
         // The analyzer reads the fill byte signed and prints it with '0x%02x'.
         int signed = (byte) fill;
-        String hex = signed < 0 ? "-" + Integer.toHexString(-signed) : String.format("%02x", fill);
-        entry(b, addr, "Filled with 0x" + hex);
+        String hex =
+            signed < 0 ? "-" + Integer.toHexString(-signed) : AnalyzerRenderer.hexDigits(fill, 2);
+        entry(b, addr);
+        try {
+          g.writeString("Filled with 0x" + hex);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
       } else {
         closeSizesUnchecked();
       }
@@ -345,9 +359,16 @@ public final class StateDump {
       }
       if (page.length != pageSize) {
         page = new byte[pageSize];
+        hex = new byte[pageSize * 3];
       }
       in.readBytes(page, 0, pageSize);
-      entry(b, addr, AnalyzerRenderer.hexBytes(page, 0, pageSize));
+      entry(b, addr);
+      // The hex text is ASCII and needs no escapes: written as it is, without a String.
+      try {
+        g.writeRawUTF8String(hex, 0, AnalyzerRenderer.hexPairs(page, 0, pageSize, hex, 0));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
 
     private void closeSizesUnchecked() {

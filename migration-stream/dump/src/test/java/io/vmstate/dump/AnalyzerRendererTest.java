@@ -200,4 +200,41 @@ class AnalyzerRendererTest {
     assertThrows(
         IllegalArgumentException.class, () -> AnalyzerRenderer.writeStruct(plain, entry, rec));
   }
+
+  /**
+   * Hex text (eight bytes at a time, then one at a time) equals Python's {@code ' '.join('%02x' % b
+   * ...)} for every length up to 40 at three offsets, every byte value, and writes nothing past its
+   * text.
+   */
+  @Test
+  void hexPairsEqualsPythonsJoinForEveryLengthAndOffset() {
+    byte[] src = new byte[300];
+    for (int i = 0; i < src.length; i++) {
+      src[i] = (byte) (i * 7 + 3);
+    }
+    for (int off : new int[] {0, 1, 5}) {
+      for (int len = 0; len <= 40; len++) {
+        StringBuilder want = new StringBuilder();
+        for (int i = 0; i < len; i++) {
+          want.append(i == 0 ? "" : " ").append(String.format("%02x", src[off + i] & 0xff));
+        }
+        byte[] dst = new byte[2 + 3 * len + 2];
+        java.util.Arrays.fill(dst, (byte) '#');
+        int end = AnalyzerRenderer.hexPairs(src, off, len, dst, 2);
+        assertEquals(want.toString(), new String(dst, 2, end - 2, StandardCharsets.US_ASCII));
+        for (int i = 2 + 3 * len; i < dst.length; i++) {
+          assertEquals('#', dst[i], "byte " + i + " past the text, len " + len);
+        }
+      }
+    }
+    byte[] all = new byte[256];
+    for (int v = 0; v < 256; v++) {
+      all[v] = (byte) v;
+    }
+    byte[] dst = new byte[3 * 256];
+    String text = new String(dst, 0, AnalyzerRenderer.hexPairs(all, 0, 256, dst, 0));
+    for (int v = 0; v < 256; v++) {
+      assertEquals(String.format("%02x", v), text.substring(3 * v, 3 * v + 2));
+    }
+  }
 }

@@ -7,6 +7,7 @@ import static com.google.common.base.Preconditions.checkState;
 import io.vmstate.api.ArrayField;
 import io.vmstate.api.BufferField;
 import io.vmstate.api.Field;
+import io.vmstate.api.Nullable;
 import io.vmstate.api.QemuRelease;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.StateCopier;
@@ -20,6 +21,7 @@ import io.vmstate.codec.DownLevel;
 import io.vmstate.codec.GenericBinding;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
+import io.vmstate.codec.WireInput;
 import io.vmstate.codec.WireOutput;
 import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSink;
@@ -36,6 +38,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * QEMU's savevm/loadvm over registered devices (reference §5.5–5.7).
@@ -65,7 +69,26 @@ public final class DeviceRegistry {
   private boolean checkSaves = true;
 
   private record Device<T>(
-      String idstr, long instanceId, VmStateDescription<T> description, T object, int sectionId) {}
+      String idstr, long instanceId, VmStateDescription<T> description, T object, int sectionId) {
+    /** The section this device saves: its identity at its description's version. */
+    SectionRef ref() {
+      return new SectionRef(idstr, instanceId, description.version());
+    }
+  }
+
+  /**
+   * One device section without its framing: the section id, the identity (idstr, instance, the
+   * version the body was written at) and the body, the bytes a stream holds between the section's
+   * header and its footer. What {@link DeviceRegistry#saveSections} returns and {@link
+   * DeviceRegistry#loadSections} takes: the unit a framed transport moves. The array is not copied.
+   */
+  public record SectionBody(int sectionId, SectionRef ref, byte[] body) {
+    /** Neither {@code ref} nor {@code body} may be null. */
+    public SectionBody {
+      checkNotNull(ref, "ref");
+      checkNotNull(body, "body");
+    }
+  }
 
   /** Options of {@link #load}. */
   public record LoadOptions(
@@ -102,9 +125,14 @@ public final class DeviceRegistry {
     }
   }
 
-  /** What a load found besides the registered devices. */
+  /**
+   * What a load found besides the registered devices: the stream's configuration (null when it had
+   * none, as a device-state stream or a {@link DeviceRegistry#loadSections} load), the sections of
+   * no registered device decoded through the vmdesc, and how many registered devices' sections were
+   * loaded.
+   */
   public record LoadResult(
-      MachineConfiguration configuration,
+      @Nullable MachineConfiguration configuration,
       Map<SectionRef, StateRecord> unknownSections,
       int sectionsLoaded) {}
 
@@ -247,10 +275,7 @@ public final class DeviceRegistry {
     json.startArray("devices");
     w.header();
     w.configuration(configuration);
-    List<Device<?>> order = new ArrayList<>(devices);
-    order.sort(
-        Comparator.comparing((Device<?> d) -> d.description.priority().ordinal()).reversed());
-    for (Device<?> d : order) {
+    for (Device<?> d : saveOrder(target)) {
       saveDevice(w, json, d, target);
     }
     w.eof();
@@ -260,20 +285,39 @@ public final class DeviceRegistry {
     w.flush();
   }
 
+  /**
+   * The save rule, the one place it is stated: the devices a save for {@code target} writes, in the
+   * order it writes them (descending priority, then registration order); a device whose top-level
+   * {@code needed} is false is left out, and so is one introduced after {@code target} (refused
+   * when it holds state the target cannot take).
+   */
+  private List<Device<?>> saveOrder(QemuRelease target) throws VmStateException {
+    List<Device<?>> order = new ArrayList<>(devices);
+    order.sort(
+        Comparator.comparing((Device<?> d) -> d.description.priority().ordinal()).reversed());
+    List<Device<?>> saved = new ArrayList<>(order.size());
+    for (Device<?> d : order) {
+      if (isSaved(d, target)) {
+        saved.add(d);
+      }
+    }
+    return saved;
+  }
+
+  private static <T> boolean isSaved(Device<T> d, QemuRelease target) throws VmStateException {
+    if (!d.description.isNeeded(d.object)) {
+      return false;
+    }
+    try {
+      return DownLevel.keep(d.description, d.object, target);
+    } catch (VmStateException e) {
+      throw e.inSection(d.ref());
+    }
+  }
+
   private static <T> void saveDevice(
       MigrationStreamWriter w, QemuJsonWriter json, Device<T> d, QemuRelease target)
       throws VmStateException {
-    if (!d.description.isNeeded(d.object)) {
-      return;
-    }
-    SectionRef ref = new SectionRef(d.idstr, d.instanceId, d.description.version());
-    try {
-      if (!DownLevel.keep(d.description, d.object, target)) {
-        return;
-      }
-    } catch (VmStateException e) {
-      throw e.inSection(ref);
-    }
     json.startObject(null);
     json.str("name", d.idstr);
     json.int64("instance_id", d.instanceId);
@@ -312,7 +356,60 @@ public final class DeviceRegistry {
     return stream;
   }
 
+  /**
+   * The device sections a {@link #save} for {@code target} (null: the newest QEMU) writes, in its
+   * order and under its rules (priority order; {@code needed}; devices and subsections the target
+   * lacks left out, or refused when they hold state), each body byte for byte as in the saved
+   * stream, without the header, configuration, footers, EOF and vmdesc around them.
+   */
+  public List<SectionBody> saveSections(@Nullable QemuRelease target) throws VmStateException {
+    List<SectionBody> out = new ArrayList<>(devices.size());
+    for (Device<?> d : saveOrder(target)) {
+      out.add(body(d, target));
+    }
+    return out;
+  }
+
+  /**
+   * The section of the registered device {@code idstr}/{@code instanceId} as a {@link #save} for
+   * {@code target} (null: the newest QEMU) writes it; empty when that save leaves the device out
+   * (its {@code needed} is false, or the target predates it).
+   *
+   * @throws IllegalArgumentException (a caller's mistake) when no such device is registered
+   */
+  public Optional<SectionBody> saveSection(
+      String idstr, long instanceId, @Nullable QemuRelease target) throws VmStateException {
+    Device<?> d = find(idstr, instanceId);
+    checkArgument(d != null, "no device '%s' instance %s is registered", idstr, instanceId);
+    return isSaved(d, target) ? Optional.of(body(d, target)) : Optional.empty();
+  }
+
+  private static <T> SectionBody body(Device<T> d, QemuRelease target) throws VmStateException {
+    WireOutput out = WireOutput.toBytes();
+    try {
+      VmStateCodec.DEFAULT.save(d.description, d.object, out, null, target);
+    } catch (VmStateException e) {
+      throw e.inSection(d.ref());
+    }
+    return new SectionBody(d.sectionId, d.ref(), out.toByteArray());
+  }
+
   // ---- load ----
+
+  /**
+   * Loads device section bodies (as {@link #saveSections} gives them, e.g. received one by one by a
+   * framed transport), all or nothing: every body is staged, then committed as a stream load is
+   * ({@link Loading#section(SectionBody)}, {@link Loading#commit}). Every section must belong to a
+   * registered device; nothing is applied unless all of them decoded and their hooks agreed.
+   */
+  public LoadResult loadSections(List<SectionBody> sections, LoadOptions options)
+      throws VmStateException {
+    Loading loading = loading(options);
+    for (SectionBody s : sections) {
+      loading.section(s);
+    }
+    return loading.commit();
+  }
 
   /** Loads a whole stream; nothing is applied unless all of it decoded. */
   public LoadResult load(MigrationStreamReader reader, LoadOptions options)
@@ -387,29 +484,119 @@ public final class DeviceRegistry {
         unknown.put(s.section(), reader.readDeviceGeneric());
         return true;
       }
-      stage(reader, s, d, options, commits, deferred, deferredBytes, deferredVersions);
+      stage(reader, s, d);
       loaded++;
       return true;
     }
 
+    /**
+     * Stages one device section's body (as {@link DeviceRegistry#saveSections} gives it): checked
+     * against the registered description's version window, decoded, and applied only at {@link
+     * #commit}. The body must hold exactly the section's state: bytes after it are refused. Offsets
+     * in errors count from the start of the body. Fails, staging nothing, when no device of the
+     * section's idstr and instance is registered.
+     */
+    public void section(SectionBody s) throws VmStateException {
+      checkState(!committed, "this load was committed");
+      checkNotNull(s, "section");
+      SectionRef ref = s.ref();
+      Device<?> d = find(ref.idstr(), ref.instanceId());
+      if (d == null) {
+        throw unknown(ref);
+      }
+      checkVersion(ref, d, -1);
+      stageState(ref, d, new BodyBytes(ref, s.body()), e -> e);
+      loaded++;
+    }
+
     /** QEMU's error for a section of no registered device. */
     public VmStateDecodeException unknownSection(StreamEvent.Section s) {
-      return VmStateDecodeException.corrupt(
-              String.format(
-                  "Unknown savevm section or instance '%s' %d. Make sure that your"
-                      + " current VM setup matches your saved VM setup, including any"
-                      + " hotplugged devices",
-                  s.section().idstr(), s.section().instanceId()))
-          .atOffset(s.offset())
-          .inSection(s.section());
+      return unknown(s.section()).atOffset(s.offset());
+    }
+
+    private <T> void stage(MigrationStreamReader reader, StreamEvent.Section s, Device<T> d)
+        throws VmStateException {
+      SectionRef ref = s.section();
+      checkVersion(ref, d, s.offset());
+      if (options.crossCheck() && reader.vmdesc() != null) {
+        crossChecked(reader, s, d);
+        return;
+      }
+      stageState(ref, d, reader::readDevice, e -> explained(reader, ref, d, e));
+    }
+
+    /**
+     * Stages {@code d}'s state read from {@code in}: with a {@link StateCopier} the load (hooks
+     * included) runs on a copy, copied in at commit; without one, the state is decoded into the
+     * generic mirror and loaded into the object from those bytes at commit (its hooks run then). A
+     * decode failure passes through {@code explain}.
+     */
+    private <T> void stageState(
+        SectionRef ref, Device<T> d, StateInput in, UnaryOperator<VmStateDecodeException> explain)
+        throws VmStateException {
+      VmStateDescription<T> desc = d.description;
+      StateCopier<T> copier = desc.copier();
+      if (copier != null) {
+        T copy = copier.copyOf(d.object);
+        try {
+          in.read(desc, copy);
+        } catch (VmStateDecodeException e) {
+          throw explain.apply(e);
+        }
+        commits.add(() -> copier.copyInto(copy, d.object));
+        return;
+      }
+      VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
+      StateRecord r = mirrorRecord(desc, d.object);
+      try {
+        in.read(mirror, r);
+      } catch (VmStateDecodeException e) {
+        throw explain.apply(e);
+      }
+      // Re-encoded at the stream's version, which is the version they are applied at: fields the
+      // stream's version does not carry stay as the object holds them, as in QEMU.
+      defer(d, VmStateCodec.DEFAULT.saveToBytes(mirror, r, ref.versionId()), ref.versionId());
+    }
+
+    private void defer(Device<?> d, byte[] bytes, int version) {
+      deferred.add(d);
+      deferredBytes.add(bytes);
+      deferredVersions.add(version);
+    }
+
+    /**
+     * Decodes through the vmdesc, then the typed description from the same bytes; both must agree.
+     */
+    private <T> void crossChecked(MigrationStreamReader reader, StreamEvent.Section s, Device<T> d)
+        throws VmStateException {
+      SectionRef ref = s.section();
+      VmStateDescription<StateRecord> schema = reader.schemaFor(ref);
+      StateRecord viaVmdesc = new StateRecord(schema.name());
+      reader.readDevice(schema, viaVmdesc);
+      byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(schema, viaVmdesc);
+      VmStateDescription<StateRecord> mirror = GenericBinding.mirror(d.description);
+      StateRecord viaTyped = mirrorRecord(d.description, d.object);
+      VmStateCodec.DEFAULT.load(mirror, viaTyped, bytes, ref.versionId());
+      String difference = firstDifference(ref.idstr(), viaVmdesc, viaTyped);
+      if (difference != null) {
+        throw VmStateDecodeException.corrupt(
+                "typed description '"
+                    + d.description.name()
+                    + "' and the stream's vmdesc decode different values: "
+                    + difference)
+            .atOffset(s.bodyOffset())
+            .inSection(ref);
+      }
+      defer(d, bytes, ref.versionId());
     }
 
     /**
      * Applies every staged device (once the whole stream decoded), all or nothing. Devices without
      * a copier load their bytes here, so their hooks may still refuse: they go first, each after a
-     * snapshot of what it holds, and a refusal reloads the snapshots of those already applied
-     * before it is thrown. Devices with a copier ran their hooks on their staging copy while the
-     * stream was read; they are copied in last, which cannot fail.
+     * snapshot of what it holds, and a refusal reloads the snapshots of those already applied and
+     * of the refusing one (loaded in place before its hook ran) before it is thrown. Devices with a
+     * copier ran their hooks on their staging copy while the stream was read; they are copied in
+     * last, which cannot fail.
      */
     public LoadResult commit() throws VmStateException {
       checkState(!committed, "this load was committed");
@@ -420,7 +607,8 @@ public final class DeviceRegistry {
           snapshots.add(snapshot(deferred.get(i)));
           applyBytes(deferred.get(i), deferredBytes.get(i), deferredVersions.get(i));
         } catch (VmStateException e) {
-          for (int j = i - 1; j >= 0; j--) {
+          // The refusing device too: its fields were loaded in place before its hook refused.
+          for (int j = snapshots.size() - 1; j >= 0; j--) {
             restore(deferred.get(j), snapshots.get(j), e);
           }
           throw e;
@@ -460,50 +648,52 @@ public final class DeviceRegistry {
     }
   }
 
-  private <T> void stage(
-      MigrationStreamReader reader,
-      StreamEvent.Section s,
-      Device<T> d,
-      LoadOptions options,
-      List<Runnable> commits,
-      List<Device<?>> deferred,
-      List<byte[]> deferredBytes,
-      List<Integer> deferredVersions)
-      throws VmStateException {
-    SectionRef ref = s.section();
-    VmStateDescription<T> desc = d.description;
+  private static VmStateDecodeException unknown(SectionRef ref) {
+    return VmStateDecodeException.corrupt(
+            String.format(
+                "Unknown savevm section or instance '%s' %d. Make sure that your"
+                    + " current VM setup matches your saved VM setup, including any"
+                    + " hotplugged devices",
+                ref.idstr(), ref.instanceId()))
+        .inSection(ref);
+  }
+
+  /** The section's version must lie in the description's window; {@code offset} -1: none. */
+  private static void checkVersion(SectionRef ref, Device<?> d, long offset)
+      throws VersionMismatchException {
     try {
-      VersionMismatchException.check(ref.idstr(), ref.versionId(), desc.versions());
+      VersionMismatchException.check(ref.idstr(), ref.versionId(), d.description.versions());
     } catch (VersionMismatchException x) {
-      throw x.atOffset(s.offset()).inSection(ref);
+      throw (offset >= 0 ? x.atOffset(offset) : x).inSection(ref);
     }
-    if (options.crossCheck() && reader.vmdesc() != null) {
-      crossChecked(reader, s, d, commits, deferred, deferredBytes, deferredVersions);
-      return;
-    }
-    StateCopier<T> copier = desc.copier();
-    if (copier != null) {
-      T copy = copier.copyOf(d.object);
+  }
+
+  /** Where a staged section's state is read from (a stream at its section body, or a body). */
+  private interface StateInput {
+    <T> void read(VmStateDescription<T> d, T obj) throws VmStateException;
+  }
+
+  /** A section body's bytes, which must hold the state and nothing after it. */
+  private record BodyBytes(SectionRef ref, byte[] body) implements StateInput {
+    @Override
+    public <T> void read(VmStateDescription<T> d, T obj) throws VmStateException {
+      WireInput in = WireInput.of(body);
       try {
-        reader.readDevice(desc, copy);
-      } catch (VmStateDecodeException e) {
-        throw explained(reader, ref, d, e);
+        VmStateCodec.DEFAULT.load(d, obj, in, ref.versionId());
+      } catch (VmStateException e) {
+        throw e.atOffset(in.position()).inSection(ref);
       }
-      commits.add(() -> copier.copyInto(copy, d.object));
-      return;
+      if (in.position() != body.length) {
+        throw VmStateDecodeException.corrupt(
+                "the section body holds "
+                    + (body.length - in.position())
+                    + " bytes after the state of '"
+                    + d.name()
+                    + "'")
+            .atOffset(in.position())
+            .inSection(ref);
+      }
     }
-    VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
-    StateRecord r = mirrorRecord(desc, d.object);
-    try {
-      reader.readDevice(mirror, r);
-    } catch (VmStateDecodeException e) {
-      throw explained(reader, ref, d, e);
-    }
-    deferred.add(d);
-    // Re-encoded at the stream's version, which is the version they are applied at: fields the
-    // stream's version does not carry stay as the object holds them, as in QEMU.
-    deferredBytes.add(VmStateCodec.DEFAULT.saveToBytes(mirror, r, ref.versionId()));
-    deferredVersions.add(ref.versionId());
   }
 
   /**
@@ -543,41 +733,6 @@ public final class DeviceRegistry {
     } catch (VmStateException | RuntimeException other) {
       return e; // no better explanation than the failure itself
     }
-  }
-
-  /**
-   * Decodes through the vmdesc, then the typed description from the same bytes; both must agree.
-   */
-  private <T> void crossChecked(
-      MigrationStreamReader reader,
-      StreamEvent.Section s,
-      Device<T> d,
-      List<Runnable> commits,
-      List<Device<?>> deferred,
-      List<byte[]> deferredBytes,
-      List<Integer> deferredVersions)
-      throws VmStateException {
-    SectionRef ref = s.section();
-    VmStateDescription<StateRecord> schema = reader.schemaFor(ref);
-    StateRecord viaVmdesc = new StateRecord(schema.name());
-    reader.readDevice(schema, viaVmdesc);
-    byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(schema, viaVmdesc);
-    VmStateDescription<StateRecord> mirror = GenericBinding.mirror(d.description);
-    StateRecord viaTyped = mirrorRecord(d.description, d.object);
-    VmStateCodec.DEFAULT.load(mirror, viaTyped, bytes, ref.versionId());
-    String difference = firstDifference(ref.idstr(), viaVmdesc, viaTyped);
-    if (difference != null) {
-      throw VmStateDecodeException.corrupt(
-              "typed description '"
-                  + d.description.name()
-                  + "' and the stream's vmdesc decode different values: "
-                  + difference)
-          .atOffset(s.bodyOffset())
-          .inSection(ref);
-    }
-    deferred.add(d);
-    deferredBytes.add(bytes);
-    deferredVersions.add(ref.versionId());
   }
 
   /**

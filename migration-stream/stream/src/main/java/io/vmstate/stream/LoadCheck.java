@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * Would a destination QEMU load this stream? Compares each device section of a stream, as its
  * vmdesc describes it (the fields and subsections that were actually sent), with the destination's
- * {@code -dump-vmstate} (read by {@link io.vmstate.api.schema.SchemaJsonReader}), along the checks
+ * {@code -dump-vmstate} (read by vmstate-schema-json's {@code SchemaJsonReader}), along the checks
  * QEMU's {@code vmstate_load_state} makes: the section version inside {@code [minimum_version_id,
  * version_id]} of the description with the same vmsd name, every subsection known to it (and inside
  * its window), every field on both sides in the same order with the same element size, and the

@@ -3,6 +3,7 @@ package io.vmstate.stream;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.StateCopier;
 import io.vmstate.api.VarCount;
 import io.vmstate.api.VmStateDecodeException;
@@ -74,7 +75,7 @@ public final class MachineConfiguration {
   }
 
   /** The target page bits, or null when the subsection is not sent (the target's minimum). */
-  public Integer targetPageBits() {
+  public @Nullable Integer targetPageBits() {
     return targetPageBits;
   }
 
@@ -89,7 +90,7 @@ public final class MachineConfiguration {
   }
 
   /** The capabilities subsection, or null when it is not sent. */
-  public List<String> capabilities() {
+  public @Nullable List<String> capabilities() {
     return capabilities == null ? null : List.of(Arrays.copyOf(capabilities, capabilityCount));
   }
 
@@ -110,7 +111,7 @@ public final class MachineConfiguration {
   }
 
   /** The 16-byte VM UUID, or null when not sent. */
-  public byte[] uuid() {
+  public byte @Nullable [] uuid() {
     return uuid == null ? null : uuid.clone();
   }
 

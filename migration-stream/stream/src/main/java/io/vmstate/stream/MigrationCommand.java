@@ -1,5 +1,7 @@
 package io.vmstate.stream;
 
+import io.vmstate.api.Nullable;
+
 /**
  * The {@code QEMU_VM_COMMAND} (0x08) ids of QEMU 7.2, with their fixed payload lengths (reference
  * §5.4). A command is {@code 0x08 | be16 cmd | be16 len | len bytes}; {@link #PACKAGED} is followed
@@ -61,7 +63,7 @@ public enum MigrationCommand {
   }
 
   /** The command for an id, or null for 0 (INVALID) and unknown ids. */
-  public static MigrationCommand of(int id) {
+  public static @Nullable MigrationCommand of(int id) {
     for (MigrationCommand c : values()) {
       if (c.id == id) {
         return c;

@@ -3,6 +3,7 @@ package io.vmstate.stream;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
@@ -64,6 +65,10 @@ public final class MigrationStreamReader {
   private WireInput in;
   private final ReaderOptions options;
   private final VmStateCodec codec;
+
+  /** The vmdesc entry written for the pending section when a typed description decoded it. */
+  private Map<String, Object> standIn;
+
   private final Map<Integer, StreamEvent.Section> starts = new HashMap<>();
   private final Map<Object, VmStateDescription<StateRecord>> schemaByLayout = new HashMap<>();
   // How many FULL/START sections of each (idstr, instance) came before, by section id: QEMU can
@@ -156,17 +161,17 @@ public final class MigrationStreamReader {
    * Whether sections end with footers, once the first section was read (null before): detected,
    * since QEMU's machine types up to 2.3 send none.
    */
-  public Boolean footers() {
+  public @Nullable Boolean footers() {
     return footers;
   }
 
   /** The configuration, once read (null for streams without one). */
-  public MachineConfiguration configuration() {
+  public @Nullable MachineConfiguration configuration() {
     return configuration;
   }
 
   /** The vmdesc given in advance or read from the trailer, else null. */
-  public Vmdesc vmdesc() {
+  public @Nullable Vmdesc vmdesc() {
     return vmdesc;
   }
 
@@ -180,7 +185,7 @@ public final class MigrationStreamReader {
   }
 
   /** The next item, or null after the last one. */
-  public StreamEvent next() throws VmStateException {
+  public @Nullable StreamEvent next() throws VmStateException {
     if (pending != null) {
       return finishSection();
     }
@@ -339,6 +344,7 @@ public final class MigrationStreamReader {
     }
     pending = s;
     bodyConsumed = false;
+    standIn = null;
     return s;
   }
 
@@ -485,10 +491,28 @@ public final class MigrationStreamReader {
     }
   }
 
-  /** Decodes the pending device section through the vmdesc into a fresh record. */
+  /**
+   * Decodes the pending device section through the vmdesc into a fresh record; a section the vmdesc
+   * does not describe (or a stream without one) is decoded with our typed description of its device
+   * where we have one ({@link TypedStandIn}), and {@link #vmdescEntry} then returns the entry QEMU
+   * would have written for it.
+   */
   public StateRecord readDeviceGeneric() throws VmStateException {
     StreamEvent.Section s = pending;
     checkState(s != null && !bodyConsumed, "no section body to read here");
+    if (vmdescEntry(s.section()) == null) {
+      TypedStandIn.Decoded t;
+      try {
+        t = TypedStandIn.decode(s, in, footers, codec);
+      } catch (VmStateException e) {
+        throw e.atOffset(in.position()).inSection(s.section());
+      }
+      if (t != null) {
+        bodyConsumed = true;
+        standIn = t.entry();
+        return t.record();
+      }
+    }
     VmStateDescription<StateRecord> d;
     try {
       d = schemaFor(s.section());
@@ -510,8 +534,13 @@ public final class MigrationStreamReader {
    * The vmdesc entry that describes {@code ref}, the pending section (the n-th entry of its idstr
    * and instance for the n-th such section), or null.
    */
-  public Map<String, Object> vmdescEntry(SectionRef ref) {
-    return vmdesc == null ? null : vmdesc.device(ref.idstr(), ref.instanceId(), occurrence(ref));
+  public @Nullable Map<String, Object> vmdescEntry(SectionRef ref) {
+    Map<String, Object> e =
+        vmdesc == null ? null : vmdesc.device(ref.idstr(), ref.instanceId(), occurrence(ref));
+    if (e == null && standIn != null && pending != null && pending.section().equals(ref)) {
+      return standIn;
+    }
+    return e;
   }
 
   /** The vmdesc-built description of a section (cached per vmdesc entry). */
@@ -521,7 +550,8 @@ public final class MigrationStreamReader {
           ref.idstr(),
           ref.instanceId(),
           "the stream has no vmdesc before this section (a cut, postcopy or suppress-vmdesc"
-              + " stream, or one read as it arrives) and no vmdesc was given for it");
+              + " stream, or one read as it arrives), no vmdesc was given for it, and we have no"
+              + " typed description of it");
     }
     int occurrence = occurrence(ref);
     Map<String, Object> entry = vmdesc.device(ref.idstr(), ref.instanceId(), occurrence);
@@ -639,7 +669,7 @@ public final class MigrationStreamReader {
   }
 
   /** The RAM state (block list) once a RAM section was read, else null. */
-  public RamSection ram() {
+  public @Nullable RamSection ram() {
     return ram;
   }
 }

@@ -1,5 +1,6 @@
 package io.vmstate.stream;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateEncodeException;
@@ -63,6 +64,14 @@ public final class OutputCheck {
       return false;
     }
 
+    /**
+     * Whether {@code section} was left out of the output on purpose (header, body, footer and
+     * vmdesc entry; {@code vmstate upgrade --omit}).
+     */
+    default boolean omitted(SectionRef section) {
+      return false;
+    }
+
     /** Nothing may change (a plain rewrite). */
     Allowed NOTHING = path -> false;
   }
@@ -74,6 +83,8 @@ public final class OutputCheck {
     DEVICE,
     /** A section header and body that the writer re-encoded on purpose (upgrade). */
     RESHAPED,
+    /** Input bytes of a section the writer left out on purpose; nothing in the output. */
+    OMITTED,
     VMDESC
   }
 
@@ -85,8 +96,8 @@ public final class OutputCheck {
    */
   public record Segment(
       Kind kind,
-      SectionRef section,
-      SectionRef outSection,
+      @Nullable SectionRef section,
+      @Nullable SectionRef outSection,
       long inStart,
       long inEnd,
       long outStart,
@@ -292,6 +303,11 @@ public final class OutputCheck {
             device(in, inMemo, out, outMemo, s, s.inStart(), s.outStart(), allowed, described);
         case RESHAPED ->
             device(in, inMemo, out, outMemo, s, s.inBody(), s.outBody(), allowed, described);
+        case OMITTED -> {
+          if (s.outStart() != s.outEnd() || !allowed.omitted(s.section())) {
+            throw changed("the section is missing from the output", s);
+          }
+        }
         default -> throw new AssertionError(s.kind());
       }
     }
@@ -519,7 +535,8 @@ public final class OutputCheck {
     if (inDesc == null || outDesc == null) {
       throw changed("the vmdesc trailer differs", last);
     }
-    List<?> a = inDesc.devices();
+    List<Object> a = new ArrayList<>(inDesc.devices());
+    a.removeIf(d -> omitted(d, segs, allowed));
     List<?> b = outDesc.devices();
     if (a.size() != b.size()) {
       throw changed(
@@ -561,6 +578,22 @@ public final class OutputCheck {
         .equals(new QemuJsonWriter().value(null, rb).text())) {
       throw changed("the vmdesc's members other than the devices differ", last);
     }
+  }
+
+  /** Whether the vmdesc entry {@code d} is of a section left out on purpose. */
+  private static boolean omitted(Object d, List<Segment> segs, Allowed allowed) {
+    if (!(d instanceof Map<?, ?> m)) {
+      return false;
+    }
+    for (Segment s : segs) {
+      if (s.kind() == Kind.OMITTED
+          && s.section().idstr().equals(m.get("name"))
+          && Objects.equals((long) s.section().instanceId(), m.get("instance_id"))
+          && allowed.omitted(s.section())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static VmStateEncodeException changed(String what, Segment s) {

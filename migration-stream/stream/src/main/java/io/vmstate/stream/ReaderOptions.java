@@ -3,6 +3,7 @@ package io.vmstate.stream;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.codec.DecodeLimits;
 import io.vmstate.stream.vmdesc.Vmdesc;
 
@@ -20,7 +21,7 @@ public record ReaderOptions(
     DecodeLimits limits,
     int maxVmdescBytes,
     boolean requireVmdesc,
-    Vmdesc vmdesc,
+    @Nullable Vmdesc vmdesc,
     int defaultPageSize) {
   public static final ReaderOptions DEFAULT =
       new ReaderOptions(DecodeLimits.DEFAULT, Vmdesc.DEFAULT_MAX_BYTES, true, null, 4096);

@@ -1,5 +1,6 @@
 package io.vmstate.stream;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
@@ -111,7 +112,7 @@ public final class SectionRoundTrip {
    * ours 4"}, or null when every count agrees (configuration counts such as a GICv3's CPUs are what
    * this names).
    */
-  public static String countDifference(
+  public static @Nullable String countDifference(
       Map<String, Object> vmdescEntry,
       VmStateDescription<StateRecord> typed,
       StateRecord typedRecord)

@@ -1,5 +1,7 @@
 package io.vmstate.stream;
 
+import io.vmstate.api.Nullable;
+
 /**
  * The four section records of a stream: {@code START}, {@code PART}, {@code END}, {@code FULL}
  * (reference §5.3). START and FULL name the section; PART and END only repeat its id. With
@@ -43,7 +45,7 @@ public enum SectionType {
   }
 
   /** The type for a record byte, or null when the byte is not a section record. */
-  public static SectionType of(int code) {
+  public static @Nullable SectionType of(int code) {
     return switch (code) {
       case StreamFormat.SECTION_START -> START;
       case StreamFormat.SECTION_PART -> PART;

@@ -2,6 +2,7 @@ package io.vmstate.stream;
 
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateDescription;
+import io.vmstate.api.VmStateEncodeException;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.WireInput;
@@ -11,7 +12,10 @@ import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Decodes every item of a stream and encodes it again: the configuration through our description,
@@ -47,6 +51,16 @@ public final class StreamRewriter {
     boolean rewrite(
         StreamEvent.Section section, MigrationStreamReader reader, MigrationStreamWriter writer)
         throws VmStateException;
+
+    /**
+     * Whether to leave {@code section} out of the output altogether (header, body, footer and
+     * vmdesc entry), asked before {@link #rewrite}; throwing refuses the stream. It may read the
+     * section's body from {@code reader} only when it throws.
+     */
+    default boolean omit(StreamEvent.Section section, MigrationStreamReader reader)
+        throws VmStateException {
+      return false;
+    }
   }
 
   private final MigrationStreamReader reader;
@@ -54,6 +68,7 @@ public final class StreamRewriter {
   private final Editor editor;
   private final SectionHandler handler;
   private final OutputCheck.Recorder segments = new OutputCheck.Recorder();
+  private final Set<Integer> omitted = new HashSet<>();
 
   /**
    * A rewriter from {@code reader} to {@code writer} that lets {@code editor} change each device
@@ -99,6 +114,10 @@ public final class StreamRewriter {
       } else if (e instanceof StreamEvent.Configuration c) {
         writer.configuration(c.configuration());
       } else if (e instanceof StreamEvent.Section s) {
+        if (handler != null && handler.omit(s, reader)) {
+          omit(s);
+          continue;
+        }
         if (handler != null && !s.isIterative()) {
           long outStart = out();
           segments.cut(OutputCheck.Kind.FRAMING, null, s.offset(), outStart);
@@ -137,7 +156,10 @@ public final class StreamRewriter {
           segments.cut(OutputCheck.Kind.DEVICE, s.section(), in(), out());
         }
       } else if (e instanceof StreamEvent.Footer f) {
-        if (f.present()) {
+        if (omitted.contains(f.section().sectionId())) {
+          segments.cut(OutputCheck.Kind.OMITTED, f.section().section(), in(), out());
+          omitted.remove(f.section().sectionId());
+        } else if (f.present()) {
           writer.footer(f.section().sectionId());
         }
       } else if (e instanceof StreamEvent.Command c) {
@@ -153,6 +175,28 @@ public final class StreamRewriter {
     }
     segments.cut(OutputCheck.Kind.FRAMING, null, in(), out());
     writer.flush();
+  }
+
+  /**
+   * Reads a FULL device section's body without writing anything, and takes its entry out of the
+   * vmdesc the trailer is written from.
+   */
+  private void omit(StreamEvent.Section s) throws VmStateException {
+    if (s.type() != SectionType.FULL || s.isRam() || s.isHtab()) {
+      throw VmStateEncodeException.notRepresentable(
+              "only a whole (FULL) device section can be left out")
+          .inSection(s.section());
+    }
+    segments.cut(OutputCheck.Kind.FRAMING, null, s.offset(), out());
+    VmStateDescription<StateRecord> d = reader.schemaFor(s.section());
+    reader.readDevice(d, new StateRecord(d.name()));
+    omitted.add(s.sectionId());
+    if (reader.vmdesc() != null) {
+      Map<String, Object> entry =
+          reader.vmdesc().device(s.section().idstr(), s.section().instanceId());
+      reader.vmdesc().devices().removeIf(x -> x == entry);
+    }
+    segments.cut(OutputCheck.Kind.OMITTED, s.section(), in(), out());
   }
 
   /** Writes RAM records back as they are read. */

@@ -1,5 +1,6 @@
 package io.vmstate.stream;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.codec.WireInput;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -118,7 +119,7 @@ public final class StreamSource implements AutoCloseable {
   }
 
   /** The vmdesc found at the end, or null. */
-  public Vmdesc vmdesc() {
+  public @Nullable Vmdesc vmdesc() {
     return vmdesc;
   }
 

@@ -2,6 +2,7 @@ package io.vmstate.stream;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.GenericBinding;
@@ -28,16 +29,47 @@ public final class TypedDescriptions {
    * goes under in {@code vmstate schema} (QEMU's {@code -dump-vmstate} keys devices by class name,
    * e.g. {@code arm-gicv3} for the vmsd {@code arm_gicv3}).
    */
-  public record Entry(VmStateDescription<?> description, Configure configure, String schemaKey) {
+  public record Entry(
+      VmStateDescription<?> description,
+      Configure configure,
+      String schemaKey,
+      SearchedCount searched) {
     public Entry {
       checkNotNull(description, "description");
       checkNotNull(configure, "configure");
       checkNotNull(schemaKey, "schemaKey");
     }
 
+    /** An entry without a {@link SearchedCount}. */
+    public Entry(VmStateDescription<?> description, Configure configure, String schemaKey) {
+      this(description, configure, schemaKey, null);
+    }
+
     /** An entry whose schema key is the vmsd name. */
     public Entry(VmStateDescription<?> description, Configure configure) {
       this(description, configure, checkNotNull(description, "description").name());
+    }
+
+    /** This entry, with {@code s} telling how its configuration is found without a vmdesc. */
+    public Entry withSearchedCount(SearchedCount s) {
+      return new Entry(description, configure, schemaKey, checkNotNull(s, "searched"));
+    }
+  }
+
+  /**
+   * How a configuration count that {@link Configure} takes from the vmdesc is found when the stream
+   * has none (a cut, postcopy, suppress-vmdesc or device-state-only stream): the values {@code
+   * min..max} are tried in turn, and the section is decoded with the first one whose decoding ends
+   * exactly at the section's footer and encodes back to the same bytes ({@link TypedStandIn}). Only
+   * streams with section footers can be read this way.
+   *
+   * @param config the record configuration key ({@link StateRecord#setConfig})
+   */
+  public record SearchedCount(String config, int min, int max) {
+    public SearchedCount {
+      checkNotNull(config, "config");
+      com.google.common.base.Preconditions.checkArgument(
+          min >= 0 && max >= min, "count window %s..%s", min, max);
     }
   }
 
@@ -90,7 +122,7 @@ public final class TypedDescriptions {
   }
 
   /** The entry for a vmsd name, or null. */
-  public static Entry lookup(String vmsdName) {
+  public static @Nullable Entry lookup(String vmsdName) {
     return ENTRIES.get(vmsdName);
   }
 
@@ -98,7 +130,7 @@ public final class TypedDescriptions {
    * The generic twin of the typed description for {@code vmsdName}, or null when there is none or
    * the mirror cannot express it (then the vmdesc is used).
    */
-  public static VmStateDescription<StateRecord> mirror(String vmsdName) {
+  public static @Nullable VmStateDescription<StateRecord> mirror(String vmsdName) {
     Entry e = ENTRIES.get(vmsdName);
     if (e == null) {
       return null;

@@ -101,6 +101,61 @@ class OutputCheckTest {
         x.getMessage());
   }
 
+  /** Leaves out the sections whose idstr is {@code idstr} (as {@code upgrade --omit} does). */
+  private static StreamRewriter.SectionHandler omitting(String idstr) {
+    return new StreamRewriter.SectionHandler() {
+      @Override
+      public boolean rewrite(
+          StreamEvent.Section s, MigrationStreamReader reader, MigrationStreamWriter writer) {
+        return false;
+      }
+
+      @Override
+      public boolean omit(StreamEvent.Section s, MigrationStreamReader reader) {
+        return s.section().idstr().equals(idstr);
+      }
+    };
+  }
+
+  @Test
+  void anOmittedSectionPassesOnlyWhenItWasAskedFor() throws Exception {
+    byte[] in = Fixtures.stream("gicv3-its-4cpu");
+    WireOutput w = WireOutput.toBytes();
+    StreamRewriter r =
+        new StreamRewriter(
+            Fixtures.reader(in, false), new MigrationStreamWriter(w), null, omitting("cpu"));
+    r.run();
+    Copy c = new Copy(in, w.toByteArray(), r.segments());
+    assertEquals(
+        4,
+        c.segments().stream()
+            .filter(s -> s.kind() == OutputCheck.Kind.OMITTED)
+            .map(OutputCheck.Segment::section)
+            .distinct()
+            .count());
+    var vmdesc = VmdescLocator.scan(c.out(), 0);
+    assertEquals(null, vmdesc.device("cpu", 0), "the vmdesc entries of cpu are gone");
+    assertTrue(vmdesc.device("cpu_common", 3) != null, "cpu_common stays");
+    OutputCheck.Allowed omitCpu =
+        new OutputCheck.Allowed() {
+          @Override
+          public boolean value(String path) {
+            return false;
+          }
+
+          @Override
+          public boolean omitted(io.vmstate.api.SectionRef section) {
+            return section.idstr().equals("cpu");
+          }
+        };
+    check(c, c.out(), omitCpu);
+    VmStateException x =
+        assertThrows(
+            VmStateEncodeException.class, () -> check(c, c.out(), OutputCheck.Allowed.NOTHING));
+    assertTrue(x.getMessage().contains("the section is missing from the output"), x.getMessage());
+    assertEquals("cpu", x.section().orElseThrow().idstr());
+  }
+
   @Test
   void aChangedRamByteIsRefused() throws Exception {
     Copy c = copy("gicv2-1cpu", null);

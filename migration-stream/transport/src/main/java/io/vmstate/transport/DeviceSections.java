@@ -1,11 +1,14 @@
 package io.vmstate.transport;
 
 import io.vmstate.api.VmStateException;
+import io.vmstate.codec.WireInput;
 import io.vmstate.codec.WireOutput;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.MigrationStreamWriter;
+import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.SectionType;
 import io.vmstate.stream.StreamEvent;
+import io.vmstate.stream.vmdesc.Vmdesc;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,6 +34,22 @@ final class DeviceSections {
       }
     }
     return spans;
+  }
+
+  /**
+   * Decodes every section of the device-state stream {@link #write} makes of {@code sections}, with
+   * {@code vmdesc} (null: none) and, where it has no entry, our typed descriptions ({@link
+   * MigrationStreamReader#readDeviceGeneric}); throws the first failure, naming the section, the
+   * field and the byte offset in that stream.
+   */
+  static void decode(List<SectionData> sections, Vmdesc vmdesc) throws VmStateException {
+    WireOutput bytes = WireOutput.toBytes(64 * 1024);
+    write(bytes, sections);
+    ReaderOptions options = ReaderOptions.DEFAULT.withRequireVmdesc(false).withVmdesc(vmdesc);
+    MigrationStreamReader r = new MigrationStreamReader(WireInput.of(bytes.toByteArray()), options);
+    while (r.next() != null) {
+      // each section is decoded as the reader moves past it
+    }
   }
 
   /**

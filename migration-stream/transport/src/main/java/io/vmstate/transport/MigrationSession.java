@@ -1,6 +1,7 @@
 package io.vmstate.transport;
 
 import io.netty.channel.Channel;
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateException;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -40,7 +41,7 @@ public final class MigrationSession {
   }
 
   /** The peer's address, or null before the connection is made. */
-  public SocketAddress remoteAddress() {
+  public @Nullable SocketAddress remoteAddress() {
     Channel ch = channel;
     return ch == null ? null : ch.remoteAddress();
   }

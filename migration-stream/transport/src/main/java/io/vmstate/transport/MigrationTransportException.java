@@ -1,5 +1,6 @@
 package io.vmstate.transport;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateException;
 import io.vmstate.transport.proto.ErrorReason;
@@ -211,7 +212,7 @@ public class MigrationTransportException extends VmStateException {
   }
 
   /** For {@link Kind#REMOTE_ERROR}: the reason the peer sent; otherwise {@code null}. */
-  public ErrorReason remoteReason() {
+  public @Nullable ErrorReason remoteReason() {
     return remoteReason;
   }
 

@@ -4,13 +4,13 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.vmstate.api.VmStateException;
 import io.vmstate.codec.WireInput;
-import io.vmstate.codec.WireOutput;
 import io.vmstate.stream.DeviceRegistry;
 import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamEvent;
 import io.vmstate.stream.ram.RamSink;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,9 +20,9 @@ import java.util.List;
  * verdict checks every announced device against the registered description of the same idstr and
  * instance ({@link Preflight}: unknown, duplicate, version window, then the check-compat rules
  * between the source's schema and the local description's), so an incompatible device is named
- * before any state moves. At Complete, all sections are loaded in one {@link DeviceRegistry#load}:
- * nothing is applied unless every section decoded, and any failure leaves the registry exactly as
- * it was.
+ * before any state moves. At Complete, all section bodies are loaded in one {@link
+ * DeviceRegistry#loadSections}: nothing is applied unless every section decoded, and any failure
+ * leaves the registry exactly as it was.
  *
  * <p>Raw: {@link #rawSink} loads a stream into the registry while it arrives (every section must
  * belong to a registered device); {@link #rawSinkViaFile} first receives and verifies the whole
@@ -59,16 +59,11 @@ public final class RegistryTarget implements MigrationTarget {
 
   @Override
   public void apply(List<SectionData> sections) throws VmStateException {
-    long size = 64;
+    List<DeviceRegistry.SectionBody> bodies = new ArrayList<>(sections.size());
     for (SectionData s : sections) {
-      size += s.data().size() + 300;
+      bodies.add(new DeviceRegistry.SectionBody(s.sectionId(), s.ref(), s.data().toByteArray()));
     }
-    WireOutput out = WireOutput.toBytes((int) Math.min(Integer.MAX_VALUE - 8, size));
-    DeviceSections.write(out, sections);
-    registry.load(
-        new MigrationStreamReader(
-            WireInput.of(out.toByteArray()), ReaderOptions.DEFAULT.withRequireVmdesc(false)),
-        options);
+    registry.loadSections(bodies, options);
   }
 
   /**

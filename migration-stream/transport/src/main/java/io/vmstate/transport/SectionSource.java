@@ -1,6 +1,7 @@
 package io.vmstate.transport;
 
 import com.google.common.collect.ImmutableList;
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateException;
 import java.util.Iterator;
 import java.util.List;
@@ -15,6 +16,7 @@ public interface SectionSource {
   List<DeviceInfo> devices();
 
   /** The next section, or {@code null} when all were returned. Called on the event loop. */
+  @Nullable
   SectionData next() throws VmStateException;
 
   /**

@@ -1,6 +1,7 @@
 package io.vmstate.transport;
 
 import io.vmstate.api.VmStateException;
+import io.vmstate.stream.vmdesc.Vmdesc;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,20 +14,31 @@ import java.util.List;
  * is in), and the file is moved into place only when every section decoded and the session's totals
  * agree. From a device-state source ({@link StreamFileSections}, a registry snapshot) it writes a
  * device-state stream (see {@link DeviceStateFileTarget}), but only if it was made with {@code
- * deviceStateOnly}: such a file has no vmdesc, so nothing here can decode its sections, and that is
- * refused unless asked for.
+ * deviceStateOnly}, and only once every section decoded ({@link DeviceSections#decode}): with our
+ * typed descriptions and the vmdesc given (another stream of the same QEMU and machine), since a
+ * device-state session carries no vmdesc; a section nothing here decodes refuses the session, and
+ * no file is written.
  */
 public final class StreamFileTarget implements MigrationTarget, StreamTarget {
   private final Path file;
   private final boolean deviceStateOnly;
+  private final Vmdesc descriptions;
+
+  /** A target without descriptions beyond our typed ones (see the three-argument constructor). */
+  public StreamFileTarget(Path file, boolean deviceStateOnly) {
+    this(file, deviceStateOnly, null);
+  }
 
   /**
-   * @param deviceStateOnly also accept device-state sessions (written as a device-state stream,
-   *     whose sections are checked only for framing and CRC)
+   * @param deviceStateOnly also accept device-state sessions (written as a device-state stream once
+   *     every section decoded)
+   * @param descriptions a vmdesc describing the devices of a device-state session (null: only our
+   *     typed descriptions)
    */
-  public StreamFileTarget(Path file, boolean deviceStateOnly) {
+  public StreamFileTarget(Path file, boolean deviceStateOnly, Vmdesc descriptions) {
     this.file = file.toAbsolutePath();
     this.deviceStateOnly = deviceStateOnly;
+    this.descriptions = descriptions;
   }
 
   @Override
@@ -36,6 +48,7 @@ public final class StreamFileTarget implements MigrationTarget, StreamTarget {
 
   @Override
   public void apply(List<SectionData> sections) throws VmStateException {
+    DeviceSections.decode(sections, descriptions);
     new DeviceStateFileTarget(file).apply(sections);
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmstate.api.VmStateException;
 import io.vmstate.testkit.QemuMachine;
+import io.vmstate.testkit.QemuRelease;
 import io.vmstate.testkit.QemuSupport;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -14,12 +15,15 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Raw mode against real QEMU in both directions; the state is checked with qtest reads. */
+/**
+ * Raw mode against real QEMU in both directions, on each release (QEMU 7.2 and 10.0); the state is
+ * checked with qtest reads.
+ */
 @ExtendWith(LeakWatch.class)
 class QemuRawTest {
   private static final long RAM = 0x40000000L;
@@ -27,11 +31,6 @@ class QemuRawTest {
       0x08000420L; // SPIs 32..35 (SGI/PPI bytes are RAZ/WI with ARE)
 
   @TempDir Path dir;
-
-  @BeforeEach
-  void needQemu() {
-    QemuSupport.assumeQemu();
-  }
 
   @AfterEach
   void noThreads() throws InterruptedException {
@@ -48,12 +47,15 @@ class QemuRawTest {
     assertEquals(0xa0b0c0d0, vm.qtest().readl(GICD_IPRIORITYR));
   }
 
-  @Test
-  void qemuMigratesIntoOurReceiverAndTheFileLoadsBackIntoQemu() throws Exception {
+  @ParameterizedTest
+  @MethodSource("io.vmstate.testkit.QemuRelease#all")
+  void qemuMigratesIntoOurReceiverAndTheFileLoadsBackIntoQemu(QemuRelease release)
+      throws Exception {
+    QemuSupport.assumeQemu(release);
     Path out = dir.resolve("received.qemu");
     CompletableFuture<MigrationSession> incoming = new CompletableFuture<>();
     try (MigrationDestination dest = MigrationDestination.create(TransportOptions.defaults());
-        QemuMachine source = QemuMachine.builder().start()) {
+        QemuMachine source = QemuMachine.builder().release(release).start()) {
       InetSocketAddress at =
           (InetSocketAddress)
               dest.listenRaw(
@@ -68,21 +70,23 @@ class QemuRawTest {
       assertEquals(Files.size(out), r.bytes());
       assertTrue(r.sections() > 5, "sections: " + r.sections());
     }
-    try (QemuMachine target = QemuMachine.builder().incomingFile(out).start()) {
+    try (QemuMachine target = QemuMachine.builder().release(release).incomingFile(out).start()) {
       target.awaitIncomingCompleted(Duration.ofSeconds(60));
       assertState(target);
     }
   }
 
-  @Test
-  void ourSenderMigratesAFileIntoQemuListeningOnTcp() throws Exception {
+  @ParameterizedTest
+  @MethodSource("io.vmstate.testkit.QemuRelease#all")
+  void ourSenderMigratesAFileIntoQemuListeningOnTcp(QemuRelease release) throws Exception {
+    QemuSupport.assumeQemu(release);
     Path file = dir.resolve("saved.qemu");
-    try (QemuMachine vm = QemuMachine.builder().start()) {
+    try (QemuMachine vm = QemuMachine.builder().release(release).start()) {
       setState(vm);
       vm.migrateToFile(file);
     }
     int port = QemuMachine.freePort();
-    try (QemuMachine target = QemuMachine.builder().incomingTcp(port).start();
+    try (QemuMachine target = QemuMachine.builder().release(release).incomingTcp(port).start();
         MigrationSource src = MigrationSource.create(TransportOptions.defaults())) {
       MigrationResult r = src.sendFile(new InetSocketAddress("127.0.0.1", port), file).await(WAIT);
       assertEquals(Files.size(file), r.bytes());
@@ -92,19 +96,21 @@ class QemuRawTest {
   }
 
   /**
-   * With OPEN_RETURN_PATH inserted after the configuration section, QEMU 7.2 reports its load on
-   * the return path (SHUT 0, checked on the wire beside a QEMU source: PONG 1, then SHUT 0): the
-   * outcome is LOADED, and a stream whose device section QEMU refuses fails the send.
+   * With OPEN_RETURN_PATH inserted after the configuration section, QEMU (7.2 and 10.0) reports its
+   * load on the return path (SHUT 0, checked on the wire beside a QEMU source: PONG 1, then SHUT
+   * 0): the outcome is LOADED, and a stream whose device section QEMU refuses fails the send.
    */
-  @Test
-  void theReturnPathCarriesQemusVerdict() throws Exception {
+  @ParameterizedTest
+  @MethodSource("io.vmstate.testkit.QemuRelease#all")
+  void theReturnPathCarriesQemusVerdict(QemuRelease release) throws Exception {
+    QemuSupport.assumeQemu(release);
     Path file = dir.resolve("saved.qemu");
-    try (QemuMachine vm = QemuMachine.builder().start()) {
+    try (QemuMachine vm = QemuMachine.builder().release(release).start()) {
       setState(vm);
       vm.migrateToFile(file);
     }
     int port = QemuMachine.freePort();
-    try (QemuMachine target = QemuMachine.builder().incomingDefer().start();
+    try (QemuMachine target = QemuMachine.builder().release(release).incomingDefer().start();
         MigrationSource src = MigrationSource.create(TransportOptions.defaults())) {
       target.hmp().command("migrate_incoming tcp:127.0.0.1:" + port);
       MigrationResult r =
@@ -121,7 +127,7 @@ class QemuRawTest {
     Path badFile = dir.resolve("bad.qemu");
     Files.write(badFile, bad);
     int port2 = QemuMachine.freePort();
-    try (QemuMachine target = QemuMachine.builder().incomingDefer().start();
+    try (QemuMachine target = QemuMachine.builder().release(release).incomingDefer().start();
         MigrationSource src = MigrationSource.create(TransportOptions.defaults())) {
       target.hmp().command("migrate_incoming tcp:127.0.0.1:" + port2);
       VmStateException e =

@@ -179,10 +179,15 @@ class WholeStreamTest {
     assertInstanceOf(IncompatibleSchemaException.class, refused);
     assertTrue(refused.getMessage().contains("--device-state-only"), refused.getMessage());
     assertFalse(Files.exists(out));
-    // with consent it is written, as a device-state stream
+    // with consent and descriptions for its devices (the source's vmdesc) it is written, as a
+    // device-state stream
+    io.vmstate.stream.vmdesc.Vmdesc vmdesc;
+    try (io.vmstate.stream.StreamSource s = io.vmstate.stream.StreamSource.open(source, 1 << 20)) {
+      vmdesc = s.vmdesc();
+    }
     SocketAddress at2 =
         dest.listenFramed(
-            new InetSocketAddress("127.0.0.1", 0), s -> new StreamFileTarget(out, true));
+            new InetSocketAddress("127.0.0.1", 0), s -> new StreamFileTarget(out, true, vmdesc));
     MigrationResult r = src.sendFramed(at2, StreamFileSections.open(source)).await(WAIT);
     assertEquals(deviceSections(source), r.sections());
     assertTrue(Files.size(out) < Files.size(source) / 4, "no RAM: " + Files.size(out));

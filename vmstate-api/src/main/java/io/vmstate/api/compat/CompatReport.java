@@ -1,24 +1,15 @@
 package io.vmstate.api.compat;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.common.collect.ImmutableList;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * The outcome of a compatibility check: the problems in the order found, the error and warning
  * counts, and the exit status of {@code vmstate check-compat} (the number of errors, capped at 255
- * as QEMU's checker does; warnings never count).
+ * as QEMU's checker does; warnings never count). Its JSON form is {@code
+ * io.vmstate.schema.json.CompatReportJson} (module vmstate-schema-json).
  */
 public final class CompatReport {
-  private static final JsonFactory FACTORY = new JsonFactory();
-
   private final ImmutableList<Problem> problems;
   private final int errors;
 
@@ -69,43 +60,6 @@ public final class CompatReport {
         .append(warnings() == 1 ? " warning" : " warnings")
         .append('\n');
     return sb.toString();
-  }
-
-  /**
-   * Writes {@code {"errors": n, "warnings": m, "problems": [{"severity", "device", "path",
-   * "message"}...]}} followed by a newline; the stream is flushed, not closed.
-   */
-  public void writeJson(OutputStream out) throws IOException {
-    try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
-      g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-      g.useDefaultPrettyPrinter();
-      g.writeStartObject();
-      g.writeNumberField("errors", errors);
-      g.writeNumberField("warnings", warnings());
-      g.writeArrayFieldStart("problems");
-      for (Problem p : problems) {
-        g.writeStartObject();
-        g.writeStringField("severity", p.severity().label());
-        g.writeStringField("device", p.device());
-        g.writeStringField("path", p.path());
-        g.writeStringField("message", p.message());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-      g.writeRaw('\n');
-    }
-  }
-
-  /** {@link #writeJson} as a string. */
-  public String toJson() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      writeJson(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing to memory failed", e);
-    }
-    return out.toString(StandardCharsets.UTF_8);
   }
 
   @Override

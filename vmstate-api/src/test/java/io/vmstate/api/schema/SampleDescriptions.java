@@ -7,11 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 
-/** Descriptions covering every field kind; schemas only, so the accessors are never called. */
-final class SampleDescriptions {
+/**
+ * Descriptions covering every field kind; schemas only, so the accessors are never called. Shared
+ * with vmstate-schema-json's tests through the test jar.
+ */
+public final class SampleDescriptions {
   private SampleDescriptions() {}
 
-  static final class S {
+  /** The object type; never read. */
+  public static final class S {
     int[] words = new int[16];
     byte[][] grid = new byte[4][8];
     byte[] bytes = new byte[8];
@@ -22,7 +26,7 @@ final class SampleDescriptions {
     boolean flag;
   }
 
-  static final VmStateDescription<S> CHILD =
+  public static final VmStateDescription<S> CHILD =
       VmStateDescription.<S>named("sample_child")
           .version(2)
           .minimumVersion(1)
@@ -31,14 +35,14 @@ final class SampleDescriptions {
           .since(2)
           .build();
 
-  static final VmStateDescription<S> SUB =
+  public static final VmStateDescription<S> SUB =
       VmStateDescription.<S>named("sample/extra")
           .version(1)
           .needed(s -> s.flag)
           .uint64("x", s -> 0L, (s, v) -> {})
           .build();
 
-  static final VmStateDescription<S> SAMPLE =
+  public static final VmStateDescription<S> SAMPLE =
       VmStateDescription.<S>named("sample")
           .version(3)
           .minimumVersion(2)

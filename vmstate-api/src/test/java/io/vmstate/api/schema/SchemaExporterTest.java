@@ -6,13 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmstate.api.schema.proto.DescriptionSchema;
 import io.vmstate.api.schema.proto.FieldSchema;
-import io.vmstate.api.schema.proto.Origin;
 import io.vmstate.api.schema.proto.Presence;
-import io.vmstate.api.schema.proto.SchemaSet;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SchemaExporterTest {
@@ -114,34 +108,5 @@ class SchemaExporterTest {
     assertFalse(tree.hasKeyChild());
     assertEquals("tmp", field("tmp").getWireType());
     assertEquals(3, field("tmp").getElementSize());
-  }
-
-  @Test
-  void extendedJsonAndProtoRoundTripExactly() throws Exception {
-    SchemaSet set =
-        SchemaExporter.set("virt")
-            .add(SampleDescriptions.SAMPLE)
-            .add("child", SampleDescriptions.CHILD)
-            .build();
-    assertEquals(Origin.VMSTATE_JAVA, set.getOrigin());
-    for (SchemaFiles.Format format : List.of(SchemaFiles.Format.JSON, SchemaFiles.Format.PROTO)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      SchemaFiles.write(set, out, format);
-      SchemaSet back = SchemaFiles.read(new ByteArrayInputStream(out.toByteArray()));
-      assertEquals(set, back, format.name());
-    }
-  }
-
-  @Test
-  void qemuFlavorWritesOnlyQemuMembers() {
-    SchemaSet set = SchemaExporter.set("virt").add(SampleDescriptions.SAMPLE).build();
-    String json = SchemaJsonWriter.toJson(set, SchemaJsonWriter.Flavor.QEMU);
-    assertFalse(json.contains("\"type\""));
-    assertFalse(json.contains("\"presence\""));
-    assertFalse(json.contains("\"origin\""));
-    assertTrue(json.startsWith("{\n  \"vmschkmachine\": {\n    \"Name\": \"virt\"\n  },\n"));
-    assertTrue(json.contains("\"num\": 8"), "fixed arrays carry num, as QEMU 8.1+ writes");
-    assertTrue(json.endsWith("}\n"));
-    assertTrue(json.getBytes(StandardCharsets.UTF_8).length > 0);
   }
 }

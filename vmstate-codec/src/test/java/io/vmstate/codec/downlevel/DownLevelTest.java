@@ -3,6 +3,7 @@ package io.vmstate.codec.downlevel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmstate.api.QemuRelease;
 import io.vmstate.api.VmStateDescription;
@@ -91,9 +92,67 @@ class DownLevelTest {
     VmStateEncodeException e =
         assertThrows(VmStateEncodeException.class, () -> save(d, QemuRelease.QEMU_7_2));
     assertEquals(
-        "dev: 'dev/nmi' holds state that is not the default, but qemu-7.2 cannot load it (it was"
+        "dev/nmi: 'dev/nmi' holds state that is not the default, but qemu-7.2 cannot load it (it was"
             + " added in QEMU 9.1); reset it to the default or write for a newer target",
         e.getMessage());
+  }
+
+  /** A feature subsection sent whenever the feature is on, whatever it holds; reset zeroes it. */
+  static final class Feat {
+    boolean on = true;
+    int mask;
+    int[] lines = new int[3];
+  }
+
+  static final VmStateDescription<Feat> FEAT =
+      VmStateDescription.<Feat>named("feat")
+          .version(1)
+          .uint8("on", f -> f.on ? 1 : 0, (f, v) -> f.on = v != 0)
+          .subsection(
+              VmStateDescription.<Feat>named("feat/x")
+                  .version(1)
+                  .introducedIn(QemuRelease.QEMU_9_1)
+                  .zeroAtReset()
+                  .needed(f -> f.on)
+                  .uint32("mask", f -> f.mask, (f, v) -> f.mask = v)
+                  .uint32Array("lines", f -> f.lines, 3)
+                  .build())
+          .build();
+
+  private static String save(Feat f, QemuRelease target) throws Exception {
+    WireOutput out = WireOutput.toBytes();
+    VmStateCodec.DEFAULT.save(FEAT, f, out, null, target);
+    return HexFormat.of().formatHex(out.toByteArray());
+  }
+
+  @Test
+  void olderTargetDropsAZeroAtResetSubsectionHoldingZeros() throws Exception {
+    Feat f = new Feat();
+    assertEquals(
+        "01"
+            + "0506"
+            + HexFormat.of().formatHex("feat/x".getBytes())
+            + "00000001"
+            + "00".repeat(16),
+        save(f, null));
+    assertEquals("01", save(f, QemuRelease.QEMU_7_2));
+  }
+
+  @Test
+  void olderTargetRefusesAZeroAtResetSubsectionNamingTheNonZeroElement() {
+    Feat f = new Feat();
+    f.lines[2] = 0x100;
+    VmStateEncodeException e =
+        assertThrows(VmStateEncodeException.class, () -> save(f, QemuRelease.QEMU_7_2));
+    assertEquals(
+        "feat/x/lines[2]: 'feat/x' holds state that is not the default (field 'lines[2]' is not"
+            + " zero, its value after reset), but qemu-7.2 cannot load it (it was added in QEMU"
+            + " 9.1); reset it to the default or write for a newer target",
+        e.getMessage());
+    f.lines[2] = 0;
+    f.mask = 1;
+    e = assertThrows(VmStateEncodeException.class, () -> save(f, QemuRelease.QEMU_7_2));
+    assertTrue(e.getMessage().startsWith("feat/x/mask: "), e.getMessage());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.vmstate.cli.transport;
 
+import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.transport.MigrationDestination;
 import io.vmstate.transport.MigrationResult;
 import io.vmstate.transport.MigrationSession;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code vmstate receive --listen HOST:PORT --out FILE [--framed]}. */
+/** {@code vmstate receive --listen HOST:PORT -o FILE [--framed]}. */
 @Command(
     name = "receive",
     mixinStandardHelpOptions = true,
@@ -40,11 +41,22 @@ import picocli.CommandLine.Spec;
           + " migration or bad data, 2 usage."
     })
 public final class ReceiveCommand implements Callable<Integer> {
-  @Option(names = "--listen", required = true, paramLabel = "HOST:PORT")
+  @Option(
+      names = "--listen",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "address to listen on (port 0: any free port, printed on stderr)")
   String listen;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      description = "where the received stream goes (required)")
   Path out;
+
+  /** The option's old name, kept working and out of the help (docs/cli.md, naming scheme). */
+  @Option(names = "--out", hidden = true, paramLabel = "FILE")
+  Path deprecatedOut;
 
   @Mixin TransportCli.SessionOptions session;
 
@@ -70,9 +82,16 @@ public final class ReceiveCommand implements Callable<Integer> {
       names = "--device-state-only",
       description =
           "--framed: also accept 'send --framed --device-state-only': FILE then becomes a"
-              + " device-state stream (header, device sections, EOF; no vmdesc), checked for"
-              + " framing and CRC32C only, since nothing here describes its sections")
+              + " device-state stream (header, device sections, EOF; no vmdesc), kept only when"
+              + " every section decoded with our typed descriptions (the GICs) or"
+              + " --desc-from")
   boolean deviceStateOnly;
+
+  @Option(
+      names = "--desc-from",
+      paramLabel = "FILE",
+      description = "--device-state-only: " + io.vmstate.cli.Cli.DESC_FROM)
+  Path descFrom;
 
   @ArgGroup(exclusive = false)
   TransportCli.TlsOptions tls = new TransportCli.TlsOptions();
@@ -83,10 +102,26 @@ public final class ReceiveCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     InetSocketAddress at = TransportCli.address(listen, spec.commandLine());
     PrintWriter err = spec.commandLine().getErr();
+    if (out != null && deprecatedOut != null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "give -o/--output once (--out is its old name)");
+    }
+    if (out == null) {
+      out = deprecatedOut;
+    }
+    if (out == null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "Missing required option: '--output=FILE'");
+    }
     if (deviceStateOnly && !session.framed) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--device-state-only is for framed receives (--framed)");
     }
+    if (descFrom != null && !deviceStateOnly) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--desc-from is for --device-state-only receives");
+    }
+    Vmdesc descriptions = descFrom == null ? null : io.vmstate.cli.Cli.desc(descFrom);
     if (maxSessionStaged < 1 || maxStaged < 1) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--max-session-staged and --max-staged must be >= 1");
@@ -105,7 +140,7 @@ public final class ReceiveCommand implements Callable<Integer> {
                   at,
                   s -> {
                     first.complete(s);
-                    return new StreamFileTarget(out, deviceStateOnly);
+                    return new StreamFileTarget(out, deviceStateOnly, descriptions);
                   })
               : dest.listenRaw(
                   at,

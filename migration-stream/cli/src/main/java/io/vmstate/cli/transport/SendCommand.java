@@ -46,7 +46,11 @@ public final class SendCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE")
   Path file;
 
-  @Option(names = "--to", required = true, paramLabel = "HOST:PORT")
+  @Option(
+      names = "--to",
+      required = true,
+      paramLabel = "HOST:PORT",
+      description = "the receiver's address ('vmstate receive --listen', or QEMU -incoming tcp:)")
   String to;
 
   @Mixin TransportCli.SessionOptions session;

@@ -1,5 +1,6 @@
 package io.vmstate.stream.vmdesc;
 
+import io.vmstate.api.Nullable;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Arrays;
@@ -65,7 +66,7 @@ final class JsonObject extends AbstractMap<String, Object> {
   }
 
   @Override
-  public Object put(String key, Object value) {
+  public @Nullable Object put(String key, Object value) {
     Objects.requireNonNull(key, "key");
     int i = indexOf(key);
     if (i >= 0) {
@@ -111,7 +112,7 @@ final class JsonObject extends AbstractMap<String, Object> {
   }
 
   @Override
-  public Object remove(Object key) {
+  public @Nullable Object remove(Object key) {
     int i = indexOf(key);
     if (i < 0) {
       return null;

@@ -1,5 +1,6 @@
 package io.vmstate.stream.vmdesc;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDecodeException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -196,7 +197,7 @@ public final class Vmdesc {
   }
 
   /** The entry for section {@code idstr} instance {@code instance}, or null (last one wins). */
-  public Map<String, Object> device(String idstr, long instance) {
+  public @Nullable Map<String, Object> device(String idstr, long instance) {
     List<Map<String, Object>> l = byKey.get(key(idstr, instance));
     return l == null ? null : l.get(l.size() - 1);
   }
@@ -207,7 +208,7 @@ public final class Vmdesc {
    * -netdev user} give two {@code slirp} sections, both instance 0) and describes them in stream
    * order, so the n-th such section is described by the n-th such entry.
    */
-  public Map<String, Object> device(String idstr, long instance, int occurrence) {
+  public @Nullable Map<String, Object> device(String idstr, long instance, int occurrence) {
     List<Map<String, Object>> l = byKey.get(key(idstr, instance));
     return l == null || occurrence >= l.size() ? null : l.get(occurrence);
   }

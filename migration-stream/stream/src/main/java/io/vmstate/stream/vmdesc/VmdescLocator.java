@@ -1,5 +1,6 @@
 package io.vmstate.stream.vmdesc;
 
+import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.stream.StreamFormat;
 import java.io.IOException;
@@ -23,7 +24,8 @@ public final class VmdescLocator {
   private VmdescLocator() {}
 
   /** The trailer of {@code file}, or null when the file does not end with one. */
-  public static Vmdesc locate(Path file, int maxBytes) throws IOException, VmStateDecodeException {
+  public static @Nullable Vmdesc locate(Path file, int maxBytes)
+      throws IOException, VmStateDecodeException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       long limit = Math.min(size, (long) maxBytes + 6);

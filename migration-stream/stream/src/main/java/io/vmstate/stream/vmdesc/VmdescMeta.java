@@ -1,6 +1,7 @@
 package io.vmstate.stream.vmdesc;
 
 import io.vmstate.api.Field;
+import io.vmstate.api.Nullable;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -35,7 +36,7 @@ public record VmdescMeta(String name, String type, int form) {
   }
 
   /** The tag of {@code f}, or null for fields of hand-written descriptions. */
-  public static VmdescMeta of(Field<?> f) {
+  public static @Nullable VmdescMeta of(Field<?> f) {
     return TAGS.get(f);
   }
 }

@@ -1,8 +1,10 @@
-package io.vmstate.api.compat;
+package io.vmstate.schema.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.vmstate.api.schema.SchemaFiles;
+import io.vmstate.api.compat.CompatChecker;
+import io.vmstate.api.compat.CompatReport;
+import io.vmstate.api.compat.Problem;
 import io.vmstate.api.schema.proto.DescriptionSchema;
 import io.vmstate.api.schema.proto.SchemaSet;
 import io.vmstate.api.schema.proto.SectionSchema;

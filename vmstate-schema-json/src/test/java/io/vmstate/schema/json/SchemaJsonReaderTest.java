@@ -1,4 +1,4 @@
-package io.vmstate.api.schema;
+package io.vmstate.schema.json;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.vmstate.api.schema.SchemaFormatException;
 import io.vmstate.api.schema.proto.DescriptionSchema;
 import io.vmstate.api.schema.proto.Origin;
 import io.vmstate.api.schema.proto.SchemaSet;

@@ -1,4 +1,4 @@
-package io.vmstate.api.schema;
+package io.vmstate.schema.json;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;

@@ -1,10 +1,11 @@
-package io.vmstate.api.schema;
+package io.vmstate.schema.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import io.vmstate.api.schema.SchemaFormatException;
 import io.vmstate.api.schema.proto.DescriptionSchema;
 import io.vmstate.api.schema.proto.FieldSchema;
 import io.vmstate.api.schema.proto.Origin;

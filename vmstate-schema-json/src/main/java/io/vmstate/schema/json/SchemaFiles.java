@@ -1,7 +1,8 @@
-package io.vmstate.api.schema;
+package io.vmstate.schema.json;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.vmstate.api.schema.SchemaFormatException;
 import io.vmstate.api.schema.proto.SchemaSet;
 import java.io.BufferedInputStream;
 import java.io.IOException;

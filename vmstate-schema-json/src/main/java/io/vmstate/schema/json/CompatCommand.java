@@ -1,7 +1,7 @@
-package io.vmstate.api.compat;
+package io.vmstate.schema.json;
 
-import io.vmstate.api.IncompatibleSchemaException;
-import io.vmstate.api.schema.SchemaFiles;
+import io.vmstate.api.compat.CompatChecker;
+import io.vmstate.api.compat.CompatReport;
 import io.vmstate.api.schema.SchemaFormatException;
 import io.vmstate.api.schema.proto.SchemaSet;
 import java.io.IOException;
@@ -46,24 +46,12 @@ public final class CompatCommand {
       throws IOException, SchemaFormatException {
     CompatReport report = run(oldSchema, newSchema);
     if (json) {
-      report.writeJson(out);
+      CompatReportJson.write(report, out);
     } else {
       PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
       ps.print(report.toText());
       ps.flush();
     }
     return report.exitStatus();
-  }
-
-  /**
-   * For a pre-flight check (the framed transport's Hello): throws when streams of {@code source}
-   * would not load with {@code destination}, listing every error.
-   */
-  public static void requireCompatible(SchemaSet source, SchemaSet destination)
-      throws IncompatibleSchemaException {
-    CompatReport report = CompatChecker.standard().check(source, destination);
-    if (!report.isCompatible()) {
-      throw IncompatibleSchemaException.of(report.errorLines());
-    }
   }
 }
