@@ -14,6 +14,7 @@ import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
+import io.vmstate.stream.walk.WalkSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
@@ -60,6 +61,9 @@ public final class StateDump {
    * written here once the queue is drained.
    */
   private RenderQueue queue;
+
+  /** Walked sections (block migration, dirty bitmaps) by section id, until printed. */
+  private final Map<Integer, Walked> walked = new java.util.HashMap<>();
 
   /**
    * A dump of {@code reader}'s stream to {@code g}; {@code memory} adds the RAM blocks (the
@@ -188,6 +192,10 @@ public final class StateDump {
       reader.readHtab(HtabSink.SKIP);
       return;
     }
+    if (s.isWalked()) {
+      walked(s, key);
+      return;
+    }
     closeRam();
     if (!s.type().hasFullHeader()) {
       reader.readDeviceGeneric();
@@ -250,7 +258,64 @@ public final class StateDump {
     for (String key : ram.htabKeys) {
       htabEntry(key);
     }
+    for (Walked w : ram.walked) {
+      w.print();
+    }
     ram = null;
+  }
+
+  /**
+   * A block migration or dirty-bitmap section, which the analyzer cannot read: printed under its
+   * START section's key as {@code {"records": N, "bytes": B}} (records and body bytes of all its
+   * sections) once its END was read, after the RAM object its sections interleave with.
+   */
+  private void walked(StreamEvent.Section s, String key) throws VmStateException, IOException {
+    Walked w = walked.get(s.sectionId());
+    if (s.type().hasFullHeader()) {
+      w = new Walked(key);
+      walked.put(s.sectionId(), w);
+    }
+    reader.readWalked(w);
+    if (s.type() == io.vmstate.stream.SectionType.END
+        || s.type() == io.vmstate.stream.SectionType.FULL) {
+      walked.remove(s.sectionId());
+      if (ram == null) {
+        queue.submit(w::print);
+      } else {
+        ram.walked.add(w);
+      }
+    }
+  }
+
+  /** Counts the records and bytes of one walked section's bodies. */
+  private final class Walked implements WalkSink {
+    final String key;
+    long records;
+    long bytes;
+
+    Walked(String key) {
+      this.key = key;
+    }
+
+    @Override
+    public void record(byte[] b, int length) {
+      records++;
+      bytes += length;
+    }
+
+    @Override
+    public void data(WireInput in, long n) throws VmStateException {
+      in.skip(n);
+      bytes += n;
+    }
+
+    void print() throws IOException {
+      g.writeFieldName(key);
+      g.writeStartObject();
+      g.writeNumberField("records", records);
+      g.writeNumberField("bytes", bytes);
+      g.writeEndObject();
+    }
   }
 
   private void htabEntry(String key) throws IOException {
@@ -262,6 +327,7 @@ public final class StateDump {
   private final class RamJson implements RamSink {
     final int sectionId;
     final List<String> htabKeys = new java.util.ArrayList<>(1);
+    final List<Walked> walked = new java.util.ArrayList<>(2);
     private boolean sizesOpen = true;
     private boolean memoryOpen;
     private byte[] page = new byte[0];

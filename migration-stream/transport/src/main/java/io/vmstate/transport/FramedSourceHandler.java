@@ -1,7 +1,7 @@
 package io.vmstate.transport;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.vmstate.api.IncompatibleSchemaException;
@@ -11,11 +11,9 @@ import io.vmstate.transport.proto.DeviceSchema;
 import io.vmstate.transport.proto.Envelope;
 import io.vmstate.transport.proto.Hello;
 import io.vmstate.transport.proto.SectionFrame;
-import io.vmstate.transport.proto.StreamChunk;
 import io.vmstate.transport.proto.Verdict;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -45,6 +43,9 @@ final class FramedSourceHandler extends SessionHandler {
 
   /** The Hello capability of a session that carries a whole QEMU stream in StreamChunks. */
   static final String WHOLE_STREAM = "whole-stream";
+
+  /** The Hello capability of a source whose stream has no section footers (machine types ≤ 2.3). */
+  static final String NO_SECTION_FOOTERS = "no-section-footers";
 
   private final SectionSource source;
   private final WholeStream whole;
@@ -87,6 +88,9 @@ final class FramedSourceHandler extends SessionHandler {
         Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setProducer(producer);
     if (whole != null) {
       hello.addCapabilities(WHOLE_STREAM);
+    }
+    if (!source.sectionFooters()) {
+      hello.addCapabilities(NO_SECTION_FOOTERS);
     }
     for (DeviceInfo d : source.devices()) {
       hello.addDevices(
@@ -192,7 +196,7 @@ final class FramedSourceHandler extends SessionHandler {
   private void pump(ChannelHandlerContext ctx) throws VmStateException {
     boolean wrote = false;
     while (ctx.channel().isWritable() && !peerGone() && !ended()) {
-      Envelope frame = whole != null ? nextChunk() : nextFrame();
+      Object frame = whole != null ? nextChunk(ctx) : nextFrame();
       wrote = true;
       if (frame == null) {
         state = State.AWAIT_COMPLETE;
@@ -213,30 +217,48 @@ final class FramedSourceHandler extends SessionHandler {
     }
   }
 
-  /** The next chunk of the whole stream, or null once all of it was sent. */
-  private Envelope nextChunk() throws VmStateException {
+  /**
+   * The next chunk of the whole stream as one encoded frame, or null once all of it was sent. The
+   * file is read straight into the frame's (direct, pooled) buffer behind the frame headers, and
+   * its CRC32C is taken there, so the chunk's bytes are copied once, from the page cache, as a
+   * plain socket copy copies them ({@link EnvelopeEncoder#streamChunkFrame}).
+   */
+  private ByteBuf nextChunk(ChannelHandlerContext ctx) throws VmStateException {
     long left = whole.size() - bytesSent;
     if (left == 0) {
       closeInput();
       return null;
     }
-    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(left, chunkSize));
+    int n = (int) Math.min(left, chunkSize);
+    ByteBuf frame = EnvelopeEncoder.streamChunkFrameStart(ctx.alloc(), n);
+    boolean done = false;
     try {
-      while (buf.hasRemaining()) {
-        if (in.read(buf, bytesSent + buf.position()) < 0) {
-          throw new EOFException(
-              whole.file() + " is shorter than when it was opened (" + whole.size() + " bytes)");
+      int dataAt = frame.writerIndex();
+      while (frame.writerIndex() - dataAt < n) {
+        int got =
+            frame.writeBytes(
+                in, bytesSent + frame.writerIndex() - dataAt, dataAt + n - frame.writerIndex());
+        if (got < 0) {
+          throw MigrationTransportException.localIo(
+              "reading " + whole.file(),
+              new EOFException(
+                  whole.file()
+                      + " is shorter than when it was opened ("
+                      + whole.size()
+                      + " bytes)"));
         }
       }
+      EnvelopeEncoder.streamChunkFrameEnd(frame, dataAt, n);
+      done = true;
     } catch (IOException e) {
       throw MigrationTransportException.localIo("reading " + whole.file(), e);
+    } finally {
+      if (!done) {
+        frame.release();
+      }
     }
-    buf.flip();
-    ByteString data = UnsafeByteOperations.unsafeWrap(buf);
-    bytesSent += data.size();
-    return Envelope.newBuilder()
-        .setStream(StreamChunk.newBuilder().setData(data).setCrc32C(Crc.of(data)))
-        .build();
+    bytesSent += n;
+    return frame;
   }
 
   private void closeInput() {

@@ -249,4 +249,42 @@ class FrameCodecTest {
         assertThrows(IllegalArgumentException.class, () -> new EnvelopeEncoder(-5));
     assertEquals("maxFrameLength: -5 (expected: > 0)", b.getMessage());
   }
+
+  /**
+   * The sender's hand-built StreamChunk frame (file bytes read straight behind the headers) is byte
+   * for byte what protobuf encodes for the same chunk, at every varint length boundary, and decodes
+   * back to the same data and CRC.
+   */
+  @Test
+  void streamChunkFramesAreProtobufsBytes() {
+    // (never an empty chunk: protobuf leaves empty data and a zero CRC out, the sender never sends
+    // one)
+    for (int n : new int[] {1, 127, 128, 16383, 16384, MAX - 64}) {
+      byte[] data = new byte[n];
+      new java.util.Random(n).nextBytes(data);
+      ByteString bytes = ByteString.copyFrom(data);
+      Envelope env =
+          Envelope.newBuilder()
+              .setStream(
+                  io.vmstate.transport.proto.StreamChunk.newBuilder()
+                      .setData(bytes)
+                      .setCrc32C(Crc.of(bytes)))
+              .build();
+      EmbeddedChannel enc = new EmbeddedChannel(new EnvelopeEncoder(MAX));
+      enc.writeOutbound(env);
+      ByteBuf want = enc.readOutbound();
+      ByteBuf got = EnvelopeEncoder.streamChunkFrameStart(Unpooled.buffer().alloc(), n);
+      int dataAt = got.writerIndex();
+      got.writeBytes(data);
+      EnvelopeEncoder.streamChunkFrameEnd(got, dataAt, n);
+      assertEquals(want, got, "n=" + n);
+      EmbeddedChannel dec = decoder();
+      dec.writeInbound(got);
+      Envelope back = dec.readInbound();
+      assertEquals(env, back, "n=" + n);
+      want.release();
+      assertFalse(dec.finish());
+      assertFalse(enc.finish());
+    }
+  }
 }

@@ -81,6 +81,9 @@ class ReceivedFileCheckTest {
     new DeviceStateFileTarget(file).apply(sections);
     ReceivedFileCheck.deviceState(file, sections);
     assertFalse(Files.exists(dir.resolve("dev.state.partial")));
+    Path noFooters = dir.resolve("nofooters.state");
+    new DeviceStateFileTarget(noFooters).apply(sections, false); // checked inside
+    ReceivedFileCheck.deviceState(noFooters, sections);
 
     flipByte(file, Files.size(file) - 40); // inside the last body
     VmStateEncodeException e =
@@ -91,7 +94,7 @@ class ReceivedFileCheckTest {
 
     Path shorter = dir.resolve("two.state");
     try (OutputStream os = Files.newOutputStream(shorter)) {
-      DeviceSections.write(WireOutput.to(os), sections.subList(0, 2));
+      DeviceSections.write(WireOutput.to(os), sections.subList(0, 2), true);
     }
     e =
         assertThrows(
