@@ -342,10 +342,10 @@ public final class DeviceRegistry {
 
   /**
    * The whole stream as bytes, written for {@code target} (null: the newest QEMU), and checked
-   * before it is returned (lossless by construction, {@link RegistrySaveCheck}): it must read back,
-   * with the registered descriptions (hooks included where a description has a copier) and through
-   * the vmdesc written, to exactly the values the registered objects hold, less only the defaults a
-   * down-level target cannot carry. Otherwise an {@link
+   * before it is returned (lossless by construction, {@link RegistrySaveCheck}): every section body
+   * must be the codec's own save of its object, and must read back with the registered description
+   * (hooks included where it has a copier) to a state that saves to the same bytes, less only the
+   * defaults a down-level target cannot carry. Otherwise an {@link
    * io.vmstate.api.VmStateEncodeException#outputChanged} names the section and the first field.
    * Every {@code save} goes through here.
    */
