@@ -55,6 +55,10 @@ final class Campaign {
     long bytes;
     long nanos;
     long maxCpuNanos;
+
+    /** The inputs' own CPU time, summed: the load-independent rate is inputs per CPU second. */
+    long cpuNanos;
+
     long maxAllocated;
     double maxAllocatedPerByte;
     final Map<String, Long> classes = new TreeMap<>();
@@ -80,13 +84,16 @@ final class Campaign {
       StringBuilder s =
           new StringBuilder(
               String.format(
-                  "%s: %d inputs (%.1f MB) in %.1f s, %.0f/s; max CPU %d ms; max allocated %.1f MB"
-                      + " (%.1f bytes per input byte); findings %d%n",
+                  "%s: %d inputs (%.1f MB) in %.1f s, %.0f/s; %.1f s of CPU, %.0f inputs per CPU"
+                      + " second; max CPU %d ms; max allocated %.1f MB (%.1f bytes per input byte);"
+                      + " findings %d%n",
                   target,
                   inputs,
                   bytes / 1e6,
                   nanos / 1e9,
                   inputs / Math.max(1e-9, nanos / 1e9),
+                  cpuNanos / 1e9,
+                  inputs / Math.max(1e-9, cpuNanos / 1e9),
                   maxCpuNanos / 1_000_000,
                   maxAllocated / 1e6,
                   maxAllocatedPerByte,
@@ -155,6 +162,7 @@ final class Campaign {
     r.inputs++;
     r.bytes += input.length;
     r.maxCpuNanos = Math.max(r.maxCpuNanos, o.cpuNanos());
+    r.cpuNanos += o.cpuNanos();
     r.maxAllocated = Math.max(r.maxAllocated, o.allocated());
     r.maxAllocatedPerByte =
         Math.max(r.maxAllocatedPerByte, o.allocated() / (double) Math.max(1, input.length));

@@ -93,9 +93,13 @@ final class Targets {
     throw new IllegalArgumentException("no fuzz target " + name);
   }
 
+  /** When set (tests comparing inputs of two sizes), every input makes the same choices. */
+  static volatile Integer forcedChoices;
+
   /** A per-input choice (decoding mode, piece sizes) that replays with the input. */
   static SplittableRandom choices(byte[] input) {
-    return new SplittableRandom(Arrays.hashCode(input));
+    Integer forced = forcedChoices;
+    return new SplittableRandom(forced != null ? forced : Arrays.hashCode(input));
   }
 
   private abstract static class StreamTarget implements FuzzTarget {

@@ -98,18 +98,24 @@ final class RewriteCommand implements Callable<Integer> {
       picocli.CommandLine.Model.CommandSpec spec)
       throws IOException, VmStateException {
     Path abs = out.toAbsolutePath();
-    Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+    Path tmp = null;
     boolean done = false;
     try (StreamSource src = Cli.open(in);
-        Progress progress = Progress.start(src, spec.commandLine().getErr());
-        OutputStream os = Files.newOutputStream(tmp)) {
+        Progress progress = Progress.start(src, spec.commandLine().getErr())) {
       Cli.requireVmdesc(src);
+      if (handler != null) {
+        handler.preflight(src.vmdesc());
+      }
+      tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
       var reader = src.reader(ReaderOptions.DEFAULT);
       progress.track(reader);
-      StreamRewriter rewriter =
-          new StreamRewriter(reader, new MigrationStreamWriter(WireOutput.to(os)), editor, handler);
-      rewriter.run();
-      os.close();
+      StreamRewriter rewriter;
+      try (OutputStream os = Files.newOutputStream(tmp)) {
+        rewriter =
+            new StreamRewriter(
+                reader, new MigrationStreamWriter(WireOutput.to(os)), editor, handler);
+        rewriter.run();
+      }
       // A section handler may rewrite the parsed vmdesc's entries: then read the input's again.
       if (handler == null) {
         check(in, src.vmdesc(), tmp, rewriter.segments(), allowed, reader::describe);
@@ -119,7 +125,7 @@ final class RewriteCommand implements Callable<Integer> {
       Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;
     } finally {
-      if (!done) {
+      if (!done && tmp != null) {
         Files.deleteIfExists(tmp);
       }
     }

@@ -19,6 +19,7 @@ import io.vmstate.stream.StreamRewriter;
 import io.vmstate.stream.TypedDescriptions;
 import io.vmstate.stream.vmdesc.JsonTree;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
+import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.vmdesc.VmdescWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -81,6 +82,18 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler, OutputChec
     return List.copyOf(omitted);
   }
 
+  /** Why a {@code cpu} section cannot be written for {@link #target}, and what to do instead. */
+  private String cpuReason() {
+    return "a CPU register list's length and contents depend on the QEMU release and CPU model;"
+        + " QEMU loading it on another release refuses it (measured: a QEMU 10.0 stream"
+        + " in QEMU 7.2 fails 'Invalid value 274 expecting positive value <= 258', a 7.2"
+        + " stream in 10.0 fails with EPERM), and vmstate cannot convert it to "
+        + target
+        + ". Give --omit cpu to leave the CPU sections out (the destination's CPUs then"
+        + " keep their reset state), or leave out --target when the destination runs the"
+        + " same release and CPU model as the source";
+  }
+
   @Override
   public boolean omit(StreamEvent.Section s, MigrationStreamReader reader) throws VmStateException {
     String idstr = s.section().idstr();
@@ -92,6 +105,32 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler, OutputChec
       throw cpuCannotCross(s, reader);
     }
     return false;
+  }
+
+  /**
+   * Refuses, before anything is written, a stream whose vmdesc lists {@code cpu} sections when they
+   * would be written for a target release and are not omitted (see {@link #cpuCannotCross}).
+   */
+  @Override
+  public void preflight(Vmdesc vmdesc) throws VmStateException {
+    if (target == null || omit.contains(CPU)) {
+      return;
+    }
+    int cpus = 0;
+    for (Object d : vmdesc.devices()) {
+      if (d instanceof Map<?, ?> m && CPU.equals(m.get("name"))) {
+        cpus++;
+      }
+    }
+    if (cpus > 0) {
+      throw VmStateEncodeException.notRepresentable(
+          "the stream has "
+              + cpus
+              + " 'cpu' section"
+              + (cpus == 1 ? "" : "s")
+              + " (its vmdesc lists them); "
+              + cpuReason());
+    }
   }
 
   /**
@@ -115,14 +154,8 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler, OutputChec
     return VmStateEncodeException.notRepresentable(
             "a 'cpu' section carries the source QEMU's CPU register list"
                 + count
-                + ", whose length and contents depend on the QEMU release and CPU model;"
-                + " QEMU loading it on another release refuses it (measured: a QEMU 10.0 stream"
-                + " in QEMU 7.2 fails 'Invalid value 274 expecting positive value <= 258', a 7.2"
-                + " stream in 10.0 fails with EPERM), and vmstate cannot convert it to "
-                + target
-                + ". Give --omit cpu to leave the CPU sections out (the destination's CPUs then"
-                + " keep their reset state), or leave out --target when the destination runs the"
-                + " same release and CPU model as the source")
+                + ", "
+                + cpuReason())
         .inSection(s.section())
         .atOffset(s.offset());
   }

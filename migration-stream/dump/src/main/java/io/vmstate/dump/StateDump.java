@@ -1,6 +1,7 @@
 package io.vmstate.dump;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.UTF8JsonGenerator;
 import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
@@ -17,6 +18,7 @@ import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.walk.WalkSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -335,6 +337,11 @@ public final class StateDump {
     /** The hex text of {@link #page}. */
     private byte[] hex = new byte[0];
 
+    /**
+     * Whether the generator writes bytes (it then takes the hex as raw UTF-8, without a String).
+     */
+    private final boolean rawHex = g instanceof UTF8JsonGenerator;
+
     RamJson(int sectionId) {
       this.sectionId = sectionId;
     }
@@ -431,7 +438,13 @@ public final class StateDump {
       entry(b, addr);
       // The hex text is ASCII and needs no escapes: written as it is, without a String.
       try {
-        g.writeRawUTF8String(hex, 0, AnalyzerRenderer.hexPairs(page, 0, pageSize, hex, 0));
+        int n = AnalyzerRenderer.hexPairs(page, 0, pageSize, hex, 0);
+        if (rawHex) {
+          g.writeRawUTF8String(hex, 0, n);
+        } else {
+          // A generator over a Writer (a library caller's) takes no raw UTF-8: the same text.
+          g.writeString(new String(hex, 0, n, StandardCharsets.ISO_8859_1));
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

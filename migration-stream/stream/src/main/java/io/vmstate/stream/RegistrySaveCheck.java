@@ -11,6 +11,8 @@ import io.vmstate.codec.GenericBinding;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
 import io.vmstate.codec.WireInput;
+import io.vmstate.codec.WireOutput;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,27 +23,30 @@ import java.util.Map;
  * (the registry's side of {@link OutputCheck}, with its value comparison): the stream must decode,
  * with the registered descriptions, to exactly the values the registered objects hold.
  *
- * <p>The stream is read back with a {@link MigrationStreamReader}, and for every section:
+ * <p>The stream is read back with a {@link MigrationStreamReader} up to its EOF, and for every
+ * section:
  *
  * <ul>
  *   <li>it must belong to a registered device meant to be saved (its {@code needed} is true and,
  *       for a down-level save, the target has it), once, at the description's version; every such
  *       device must have its section;
- *   <li>the body, decoded with the generic mirror of the description, must hold the values the
- *       object holds (the object saved and decoded by the same mirror); a down-level save may only
- *       leave out values that hold defaults;
+ *   <li>its body must be the bytes the codec saves from the object on its own (for the same
+ *       target), outside the stream writer;
  *   <li>where the description has a {@link StateCopier}, the body is loaded the way QEMU loads it,
- *       hooks included, into a copy of the object, and the copy must hold the object's values: an
+ *       hooks included, into a copy of the object, and the copy must save to the same bytes: an
  *       encoder and decoder that disagree (a {@code pre_save} and {@code post_load} that are not
- *       inverses) fail here. Without a copier this part cannot run without touching the object; nor
- *       for a down-level body that left subsections out, which the object's own configuration hooks
- *       would refuse (the destination it is meant for lacks them);
- *   <li>the body, decoded through the vmdesc the save wrote, must hold the same values, so
- *       analyzers (and our own generic tools) read what we meant.
+ *       inverses) fail here. Without a copier (which a load cannot run on without touching the
+ *       object), the body is decoded with the description's generic mirror and must encode back to
+ *       the same bytes ({@link SectionRoundTrip#check}); so is every section of a down-level save,
+ *       whose stream the object, configured with the newer parts, need not load.
  * </ul>
  *
- * The configuration section must be the registry's. A failure is an {@link
- * VmStateEncodeException#outputChanged} naming the section and the first field path.
+ * Equal bytes under one description are equal values, so values are decoded and compared ({@link
+ * OutputCheck#compare}) only where bytes differ, to name the first field. The configuration section
+ * must be the registry's, and the stream must end with one vmdesc trailer filling the rest. The
+ * vmdesc's JSON is not parsed again: on a 512-vCPU GICv3 that alone took ten times the save
+ * (benchmarks/README.md). A failure is an {@link VmStateEncodeException#outputChanged} naming the
+ * section and the first field path.
  */
 final class RegistrySaveCheck {
   private RegistrySaveCheck() {}
@@ -58,16 +63,15 @@ final class RegistrySaveCheck {
         meant.put(key(d.idstr(), d.instanceId()), d);
       }
     }
-    MigrationStreamReader reader;
-    try {
-      reader = StreamSource.of("the saved stream", stream).reader(ReaderOptions.DEFAULT);
-    } catch (VmStateException e) {
-      throw unreadable(e, null);
-    }
+    MigrationStreamReader reader =
+        new MigrationStreamReader(WireInput.of(stream), ReaderOptions.DEFAULT);
     SectionRef at = null;
     try {
       for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
-        if (e instanceof StreamEvent.Configuration c) {
+        if (e instanceof StreamEvent.Eof eof) {
+          trailer(stream, reader.input().position());
+          break;
+        } else if (e instanceof StreamEvent.Configuration c) {
           if (!c.configuration().toString().equals(configuration.toString())) {
             throw OutputCheck.changed(
                 "the configuration section reads "
@@ -100,6 +104,20 @@ final class RegistrySaveCheck {
     }
   }
 
+  /** The stream must end with one vmdesc trailer, from {@code at} to the last byte. */
+  private static void trailer(byte[] stream, long at) throws VmStateEncodeException {
+    long left = stream.length - at;
+    boolean ok =
+        left >= 5
+            && stream[(int) at] == StreamFormat.VMDESCRIPTION
+            && (ByteBuffer.wrap(stream, (int) at + 1, 4).getInt() & 0xffffffffL) == left - 5;
+    if (!ok) {
+      throw OutputCheck.changed(
+          "the stream does not end with one vmdesc trailer after its EOF (" + left + " bytes)",
+          (SectionRef) null);
+    }
+  }
+
   /** Whether {@link DeviceRegistry#save} writes a section for {@code d}. */
   private static <T> boolean isSaved(DeviceRegistry.Registered<T> d, QemuRelease target)
       throws VmStateException {
@@ -117,28 +135,22 @@ final class RegistrySaveCheck {
     SectionRef ref = s.section();
     VmStateDescription<T> desc = d.description();
     writtenAtItsVersion(ref, desc);
-    String prefix = ref.idstr() + ":" + ref.instanceId();
-    VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
-    StateRecord got = DeviceRegistry.mirrorRecord(desc, d.object());
-    reader.readDevice(mirror, got);
+    Read<T> read = new Read<>(d, target);
+    if (read.copy != null) {
+      reader.readDevice(desc, read.copy);
+    } else {
+      reader.readDevice(GenericBinding.mirror(desc), read.mirrored);
+    }
     byte[] body =
         Arrays.copyOfRange(
             stream, Math.toIntExact(s.bodyOffset()), Math.toIntExact(reader.input().position()));
-    values(d, ref, got, body, target);
-    Map<String, Object> entry = reader.vmdescEntry(ref);
-    if (entry == null) {
-      throw OutputCheck.changed("the vmdesc has no entry for the section", ref);
-    }
-    VmStateDescription<StateRecord> described = reader.describe(entry);
-    StateRecord viaVmdesc = new StateRecord(described.name());
-    VmStateCodec.DEFAULT.load(described, viaVmdesc, body, ref.versionId());
-    OutputCheck.compare(prefix, got, viaVmdesc, OutputCheck.Allowed.NOTHING, false, false, ref);
+    read.verify(ref, body);
   }
 
   /**
    * The check of one section body as {@link DeviceRegistry#saveSections} returns it: the parts of
-   * {@link #check} that need no stream around the body (the version, the values through the generic
-   * mirror with nothing after them, and through the description's hooks where it has a copier).
+   * {@link #check} that need no stream around the body (the version, the bytes, the read-back with
+   * nothing after the state).
    */
   static <T> void body(
       DeviceRegistry.Registered<T> d, DeviceRegistry.SectionBody b, QemuRelease target)
@@ -146,10 +158,14 @@ final class RegistrySaveCheck {
     SectionRef ref = b.ref();
     VmStateDescription<T> desc = d.description();
     writtenAtItsVersion(ref, desc);
-    StateRecord got = DeviceRegistry.mirrorRecord(desc, d.object());
+    Read<T> read = new Read<>(d, target);
     WireInput in = WireInput.of(b.body());
     try {
-      VmStateCodec.DEFAULT.load(GenericBinding.mirror(desc), got, in, ref.versionId());
+      if (read.copy != null) {
+        VmStateCodec.DEFAULT.load(desc, read.copy, in, ref.versionId());
+      } else {
+        VmStateCodec.DEFAULT.load(GenericBinding.mirror(desc), read.mirrored, in, ref.versionId());
+      }
     } catch (VmStateException e) {
       throw unreadable(e.atOffset(in.position()), ref);
     }
@@ -157,7 +173,7 @@ final class RegistrySaveCheck {
       throw OutputCheck.changed(
           "the body holds " + (b.body().length - in.position()) + " bytes after the state", ref);
     }
-    values(d, ref, got, b.body(), target);
+    read.verify(ref, b.body());
   }
 
   /** A section is written at its description's version. */
@@ -173,35 +189,81 @@ final class RegistrySaveCheck {
     }
   }
 
-  /**
-   * {@code got}, the body decoded by the generic mirror, must hold the object's values (a
-   * down-level save may leave out defaults); with a copier, the body loaded with the hooks into a
-   * copy must too.
-   */
-  private static <T> void values(
-      DeviceRegistry.Registered<T> d,
-      SectionRef ref,
-      StateRecord got,
-      byte[] body,
-      QemuRelease target)
-      throws VmStateException {
-    VmStateDescription<T> desc = d.description();
-    String prefix = ref.idstr() + ":" + ref.instanceId();
-    StateRecord want = meantRecord(desc, d.object());
-    OutputCheck.compare(prefix, want, got, OutputCheck.Allowed.NOTHING, target != null, false, ref);
-    StateCopier<T> copier = desc.copier();
-    // A down-level save that left subsections out (the GICv3's NMI ones at their reset value) is
-    // meant for a destination configured without them, which the object's own hooks are not: they
-    // would refuse the missing subsections. Its values were compared above; the hooked load runs
-    // for every body the newest release would also write.
-    boolean hooked =
-        target == null || Arrays.equals(body, VmStateCodec.DEFAULT.saveToBytes(desc, d.object()));
-    if (copier != null && hooked) {
-      T copy = copier.copyOf(d.object());
-      VmStateCodec.DEFAULT.load(desc, copy, body, ref.versionId());
-      OutputCheck.compare(
-          prefix, want, meantRecord(desc, copy), OutputCheck.Allowed.NOTHING, false, false, ref);
+  /** Where one body is read back to: a copy of the object (hooks run), or the generic mirror. */
+  private static final class Read<T> {
+    private final DeviceRegistry.Registered<T> d;
+    private final QemuRelease target;
+    private final T copy;
+    private final StateRecord mirrored;
+
+    Read(DeviceRegistry.Registered<T> d, QemuRelease target) throws VmStateException {
+      this.d = d;
+      this.target = target;
+      VmStateDescription<T> desc = d.description();
+      StateCopier<T> copier = desc.copier();
+      // A down-level save that left subsections out (a GICv3's NMI ones at their reset value) is
+      // meant for a destination configured without them, which the object's own hooks are not:
+      // they would refuse the missing subsections. Such a body goes through the generic mirror.
+      boolean hooked =
+          copier != null
+              && (target == null
+                  || Arrays.equals(save(desc, d.object(), null), save(desc, d.object(), target)));
+      this.copy = hooked ? copier.copyOf(d.object()) : null;
+      this.mirrored = hooked ? null : DeviceRegistry.mirrorRecord(desc, d.object());
     }
+
+    /**
+     * {@code body} must be the codec's save of the object, and what was read from it must save (or,
+     * through the mirror, encode) to the same bytes.
+     */
+    void verify(SectionRef ref, byte[] body) throws VmStateException {
+      VmStateDescription<T> desc = d.description();
+      byte[] meant = save(desc, d.object(), target);
+      if (!Arrays.equals(meant, body)) {
+        throw differs(ref, desc, d.object(), meant, body, "the section's body");
+      }
+      if (copy != null) {
+        byte[] again = save(desc, copy, target);
+        if (!Arrays.equals(again, body)) {
+          throw differs(ref, desc, d.object(), body, again, "the state loaded back");
+        }
+      } else {
+        SectionRoundTrip.check(ref, GenericBinding.mirror(desc), mirrored, body);
+      }
+    }
+  }
+
+  private static <T> byte[] save(VmStateDescription<T> desc, T obj, QemuRelease target)
+      throws VmStateException {
+    WireOutput out = WireOutput.toBytes(4096);
+    VmStateCodec.DEFAULT.save(desc, obj, out, null, target);
+    return out.toByteArray();
+  }
+
+  /**
+   * The failure for {@code got} differing from {@code meant}, both bodies saved with {@code desc}:
+   * names the first field whose value differs (both decoded with the generic mirror), else the
+   * first differing byte.
+   */
+  private static <T> VmStateEncodeException differs(
+      SectionRef ref, VmStateDescription<T> desc, T obj, byte[] meant, byte[] got, String what)
+      throws VmStateException {
+    VmStateDescription<StateRecord> mirror = GenericBinding.mirror(desc);
+    StateRecord a = DeviceRegistry.mirrorRecord(desc, obj);
+    StateRecord b = DeviceRegistry.mirrorRecord(desc, obj);
+    try {
+      VmStateCodec.DEFAULT.load(mirror, a, meant, ref.versionId());
+      VmStateCodec.DEFAULT.load(mirror, b, got, ref.versionId());
+    } catch (VmStateException x) {
+      return VmStateEncodeException.outputChanged(
+              what + " does not decode as the object's state: " + x.getMessage(), x)
+          .inSection(ref);
+    }
+    String prefix = ref.idstr() + ":" + ref.instanceId();
+    OutputCheck.compare(prefix, a, b, OutputCheck.Allowed.NOTHING, false, false, ref);
+    return OutputCheck.changed(
+        what + " differs from the object's saved bytes at byte " + Arrays.mismatch(meant, got),
+        ref);
   }
 
   /**

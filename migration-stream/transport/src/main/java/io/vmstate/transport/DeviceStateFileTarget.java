@@ -14,7 +14,8 @@ import java.util.List;
  * for {@code qemu_save_device_state}: header, one FULL section per device, with a footer when the
  * source's stream had them, EOF; no configuration, no RAM, no vmdesc). It accepts every device it
  * is offered (duplicates aside): it has no device model to check versions against. The file
- * appears, complete, only on apply.
+ * appears, complete, only on apply, and only once it was read back and holds every received body
+ * byte for byte ({@link ReceivedFileCheck#deviceState}).
  */
 public final class DeviceStateFileTarget implements MigrationTarget {
   private final Path file;
@@ -42,6 +43,7 @@ public final class DeviceStateFileTarget implements MigrationTarget {
       try (OutputStream os = Files.newOutputStream(tmp)) {
         DeviceSections.write(WireOutput.to(os), sections, sectionFooters);
       }
+      ReceivedFileCheck.deviceState(tmp, sections);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       deleteQuietly(tmp, e);

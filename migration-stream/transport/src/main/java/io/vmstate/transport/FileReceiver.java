@@ -17,8 +17,9 @@ import java.util.function.Function;
 /**
  * A raw sink that receives a stream into a file: {@code FILE.partial} while it arrives (optionally
  * decoded as it arrives by an {@link IncrementalDecoder}), then a {@link RawStreamSink.FileCheck}
- * over the complete file, then an atomic move to {@code FILE}. A failed migration (or decoding, or
- * check) deletes the partial file and leaves {@code FILE} as it was.
+ * over the complete file, then the check that the file holds exactly the bytes received ({@link
+ * ReceivedFileCheck.Received}), then an atomic move to {@code FILE}. A failed migration (or
+ * decoding, or check) deletes the partial file and leaves {@code FILE} as it was.
  *
  * <p>{@link MigrationDestination} feeds it on the event loop ({@link EventLoopSink}): every
  * received buffer goes straight to the file channel and then through the decoder, with no copy
@@ -86,6 +87,7 @@ public final class FileReceiver implements EventLoopSink {
     private final IncrementalDecoder decoder;
     private final Runnable sectionDone;
     private long bytes;
+    private final ReceivedFileCheck.Received received = new ReceivedFileCheck.Received();
     // What stopped the decoding as the stream arrived; the bytes are still received and kept.
     private VmStateException undecoded;
 
@@ -108,11 +110,13 @@ public final class FileReceiver implements EventLoopSink {
       int n = buf.readableBytes();
       if (buf.nioBufferCount() == 1) {
         ByteBuffer b = buf.internalNioBuffer(buf.readerIndex(), n);
+        received.update(b);
         while (b.hasRemaining()) {
           channel.write(b);
         }
       } else {
         for (ByteBuffer b : buf.nioBuffers()) {
+          received.update(b);
           while (b.hasRemaining()) {
             channel.write(b);
           }
@@ -163,7 +167,9 @@ public final class FileReceiver implements EventLoopSink {
       }
     }
 
-    private void move() throws IOException {
+    /** Moves the staged file into place once it proved to hold exactly the bytes received. */
+    private void move() throws IOException, VmStateException {
+      received.check(partial);
       Files.move(
           partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
