@@ -1,8 +1,10 @@
 #!/bin/bash
 # Regenerates the machine fixtures in qemu-7.2/ with the installed QEMU (Debian bookworm,
-# QEMU 7.2) and QEMU 7.2's analyzer.
+# QEMU 7.2) and QEMU 7.2's analyzer; with QEMU10=PREFIX (.ci/install-qemu10's, e.g.
+# /opt/qemu-10.0.2) the x86 fixtures of qemu-10.0/ with that QEMU and PREFIX/scripts' analyzer.
 #
 #   make-fixtures.sh ANALYZER [ID...]
+#   QEMU10=/opt/qemu-10.0.2 make-fixtures.sh /opt/qemu-10.0.2/scripts/analyze-migration.py
 #
 # ANALYZER is the path of QEMU 7.2's scripts/analyze-migration.py with the local edits of
 # docs/testkit.md section 4.1. With IDs, only those fixtures are made.
@@ -19,15 +21,17 @@ ANALYZER=$(readlink -f "$1"); shift
 ONLY=" $* "
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT="$HERE/qemu-7.2"
+[ -n "${QEMU10:-}" ] && OUT="$HERE/qemu-10.0"
 WORK=$(mktemp -d /tmp/vmstate-machines.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
 
-# Talk HMP over the unix socket: migrate, poll until completed, quit.
+# Talk HMP over the unix socket: the commands in $HMP_PRE (one a line) first, then migrate, poll
+# until completed, quit.
 hmp_migrate() {  # SOCKET FILE
-    python3 - "$1" "$2" <<'PY'
+    python3 - "$1" "$2" "${HMP_PRE:-}" <<'PY'
 import socket, sys, time
-sock_path, target = sys.argv[1], sys.argv[2]
+sock_path, target, pre = sys.argv[1], sys.argv[2], sys.argv[3]
 for _ in range(200):
     try:
         s = socket.socket(socket.AF_UNIX); s.connect(sock_path); break
@@ -50,6 +54,10 @@ def cmd(c):
     s.sendall(c.encode() + b"\n")
     return until_prompt()
 until_prompt()
+for line in filter(None, pre.split("\n")):
+    out = cmd(line)
+    if "rror" in out or "conflict" in out:
+        sys.exit(line + ": " + out)
 cmd('migrate "exec:cat > %s"' % target)
 for _ in range(600):
     info = cmd("info migrate")
@@ -108,6 +116,13 @@ X86=qemu-system-x86_64
 IMG="$WORK/disk.raw"
 qemu-img create -q -f raw "$IMG" 1M
 
+if [ -n "${QEMU10:-}" ]; then
+    export QEMU_MODULE_DIR="$QEMU10/usr/lib/x86_64-linux-gnu/qemu"
+    X10=("$QEMU10/usr/bin/qemu-system-x86_64" -L "$QEMU10/usr/share/qemu")
+    mk q35-nodefaults      "${X10[@]}" -M q35 -nodefaults -m 16M
+    exit 0
+fi
+
 # --- x86_64 ---
 mk q35-nodefaults          $X86 -M q35 -nodefaults -m 16M
 mk q35-defaults            $X86 -M q35 -m 16M
@@ -125,6 +140,27 @@ mk q35-4cpu-pci            $X86 -M q35 -nodefaults -m 16M -smp 4 \
     -device virtio-net-pci,addr=04.0 \
     -drive if=none,id=d0,file="$IMG",format=raw -device virtio-blk-pci,drive=d0,addr=05.0 \
     -device qemu-xhci,addr=06.0 -device usb-ehci,addr=07.0 -device ich9-ahci,addr=08.0
+
+# block migration: a 3 MiB raw drive whose first MiB has 4 KiB written, the rest zero blocks
+BLK="$WORK/blk.raw"
+qemu-img create -q -f raw "$BLK" 3M
+HMP_PRE='qemu-io d0 "write -P 0x5a 4096 4096"
+migrate_set_capability zero-blocks on
+migrate_set_capability block on' \
+mk q35-block               $X86 -M q35 -nodefaults -m 16M \
+    -drive if=none,id=d0,file="$BLK",format=raw -device virtio-blk-pci,drive=d0,addr=05.0
+# dirty bitmaps: a 4 MiB qcow2 drive with two persistent bitmaps (b0 enabled, b1 disabled) made by
+# qemu-img; 128 KiB written at 64 KiB through QEMU (HMP
+# qemu-io, which needs share-rw on the device) dirty b0
+QC="$WORK/bm.qcow2"
+qemu-img create -q -f qcow2 "$QC" 4M
+qemu-img bitmap --add "$QC" b0
+qemu-img bitmap --add --disable "$QC" b1
+HMP_PRE='qemu-io disk0 "write -P 0x11 65536 131072"
+migrate_set_capability dirty-bitmaps on' \
+mk q35-dirty-bitmap        $X86 -M q35 -nodefaults -m 16M \
+    -blockdev driver=qcow2,node-name=disk0,file.driver=file,file.filename="$QC" \
+    -device virtio-blk-pci,drive=disk0,addr=05.0,share-rw=on
 
 # --- riscv64 ---
 mk riscv64-virt-nodefaults qemu-system-riscv64 -M virt -nodefaults -m 16M

@@ -23,9 +23,9 @@ import java.util.concurrent.TimeoutException;
  * Runs a {@link FuzzTarget} over mutants of its seeds and classifies each outcome: accepted, a
  * typed failure (the {@code VmStateException} family, by class), or a finding: an untyped exception
  * (or one masked as typed: see {@link #untypedCause}), an {@link OutOfMemoryError}, a broken
- * contract ({@link Targets.Violation}), more than {@link #SLOW_NANOS} of CPU, or no answer within
- * {@link #HANG_SECONDS} (a hang). Findings are written to a directory, named by kind and content
- * hash, ready to be committed as corpus.
+ * contract ({@link Targets.Violation}), more than {@link #SLOW_NANOS} of CPU, or a hang (no
+ * progress for {@link #HANG_SECONDS}: see {@link #once}). Findings are written to a directory,
+ * named by kind and content hash, ready to be committed as corpus.
  */
 final class Campaign {
   /** The bar: no input takes more than 1 s of CPU. */
@@ -182,16 +182,44 @@ final class Campaign {
     }
   }
 
-  /** Runs one input on the worker thread. */
+  /**
+   * Runs one input on the worker thread. A hang is an input whose thread makes no progress (no CPU
+   * time: parked or blocked) for {@link #HANG_SECONDS}, or that has used {@code HANG_SECONDS} of
+   * CPU; wall time alone is not the measure, since a niced campaign on a loaded machine may wait
+   * that long for a core.
+   */
   Outcome once(byte[] input) {
     Future<Outcome> f = worker.submit(() -> classify(input));
+    long stalledSince = System.nanoTime();
+    long lastCpu = -1;
     try {
-      return f.get(HANG_SECONDS, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      f.cancel(true);
-      worker.shutdownNow();
-      worker = newWorker();
-      return new Outcome("hang", "no answer in " + HANG_SECONDS + " s", 0, 0, 0);
+      while (true) {
+        try {
+          return f.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+          Thread t = running;
+          long cpu = t == null ? -1 : THREADS.getThreadCpuTime(t.getId());
+          long now = System.nanoTime();
+          if (cpu != lastCpu) {
+            lastCpu = cpu;
+            stalledSince = now;
+          }
+          if (now - stalledSince > HANG_SECONDS * 1_000_000_000L
+              || cpu - startCpu > HANG_SECONDS * 1_000_000_000L) {
+            f.cancel(true);
+            worker.shutdownNow();
+            worker = newWorker();
+            return new Outcome(
+                "hang",
+                now - stalledSince > HANG_SECONDS * 1_000_000_000L
+                    ? "no progress (no CPU time) for " + HANG_SECONDS + " s"
+                    : HANG_SECONDS + " s of CPU",
+                0,
+                0,
+                0);
+          }
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -200,8 +228,15 @@ final class Campaign {
     }
   }
 
+  /** The worker thread running an input, and its CPU time when the input started. */
+  private volatile Thread running;
+
+  private volatile long startCpu;
+
   private Outcome classify(byte[] input) {
     long cpu0 = THREADS.getCurrentThreadCpuTime();
+    startCpu = cpu0;
+    running = Thread.currentThread();
     long alloc0 = THREADS.getCurrentThreadAllocatedBytes();
     String kind;
     String detail = "";

@@ -25,7 +25,7 @@ class FuzzCampaignTest {
   @ParameterizedTest
   @MethodSource("targets")
   void noFindings(String name) throws Exception {
-    double seconds = Double.parseDouble(System.getProperty("fuzz.seconds", "4"));
+    double seconds = Double.parseDouble(System.getProperty("fuzz.seconds", "3"));
     long seed = Long.getLong("fuzz.seed", 14);
     long max = Long.getLong("fuzz.inputs", Long.MAX_VALUE);
     Path findings = Path.of(System.getProperty("fuzz.findings", "target/fuzz-findings"));

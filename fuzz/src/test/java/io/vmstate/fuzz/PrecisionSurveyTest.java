@@ -9,13 +9,16 @@ import org.junit.jupiter.api.Test;
 /**
  * The goal of issue #15 over {@link PrecisionSurvey}'s single-byte changes of the committed QEMU
  * streams: every failure whose changed byte lies in a device section body names that item's field
- * and points into its bytes. CI runs 200 failures; {@code -Dprecision.failures=1000} for the figure
- * in docs/errors.md.
+ * and points into its bytes. CI runs 100 failures; the figure in docs/fuzzing.md is 1000 with the
+ * {@code registry} target as well, which needs more than this module's 256 MiB test heap (its
+ * cross-check flattens both states of a failed load).
  */
 class PrecisionSurveyTest {
+  private static final String TARGETS = "verify,gicv3-board";
+
   @Test
   void everyDeviceBodyErrorNamesAndPointsAtTheItem() throws Exception {
-    int wanted = Integer.getInteger("precision.failures", 200);
+    int wanted = Integer.getInteger("precision.failures", 100);
     PrecisionSurvey s =
         PrecisionSurvey.run(
             List.of(

@@ -9,6 +9,8 @@ public class VmStateDecodeException extends VmStateException {
 
   private boolean truncation;
   private boolean missingDescription;
+  private String elementField;
+  private int elementIndex = -1;
 
   protected VmStateDecodeException(String reason, Throwable cause) {
     super(reason, cause);
@@ -145,6 +147,33 @@ public class VmStateDecodeException extends VmStateException {
   /** The destination object cannot hold what the stream carries (for example a short array). */
   public static VmStateDecodeException destinationMismatch(String what) {
     return new VmStateDecodeException(what, null);
+  }
+
+  /**
+   * Names the item that is wrong by its field and element in the description whose hook throws this
+   * (a post_load check runs after its bytes were read): the codec, which recorded where each field
+   * started, replaces it with the element's offset and path ({@code gicd_irouter[300]}), so the
+   * error points at the word, not at the end of the section. A single value takes index 0.
+   */
+  public VmStateDecodeException atElement(String field, int index) {
+    elementField = field;
+    elementIndex = index;
+    return this;
+  }
+
+  /** The field named by {@link #atElement} and not yet turned into an offset, or null. */
+  public String elementField() {
+    return elementField;
+  }
+
+  /** The element index named by {@link #atElement}. */
+  public int elementIndex() {
+    return elementIndex;
+  }
+
+  /** Marks the {@link #atElement} item as located (its offset and path are set). */
+  public void elementLocated() {
+    elementField = null;
   }
 
   // Covariant context setters, so callers keep the concrete type without a cast.

@@ -125,6 +125,16 @@ final class ArrayCodec<T> extends FieldCodec<T> {
     }
   }
 
+  @Override
+  long elementOffset(long start, int index) {
+    return start + (long) index * width;
+  }
+
+  @Override
+  String elementSegment(int index) {
+    return f.name() + index(index);
+  }
+
   private String index(int flat) {
     if (f.rows() > 0) {
       return "[" + (flat / f.columns()) + "][" + (flat % f.columns()) + "]";

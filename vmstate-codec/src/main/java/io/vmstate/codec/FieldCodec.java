@@ -26,6 +26,18 @@ abstract class FieldCodec<T> {
     return e;
   }
 
+  /**
+   * Where element {@code index} (in wire order) of this field starts, the field at {@code start}.
+   */
+  long elementOffset(long start, int index) {
+    return start;
+  }
+
+  /** The path segment of element {@code index} (in wire order) of this field. */
+  String elementSegment(int index) {
+    return field.name();
+  }
+
   /** Whether the observer sees this field as one entry (scalars, arrays, buffers). */
   boolean fieldIsFlat() {
     return true;

@@ -198,8 +198,17 @@ final class Plan<T> {
         throw e.atOffset(start);
       }
     }
-    for (FieldCodec<T> c : fields) {
+    // Where each field started, for a post_load check to point back at (see pointBack).
+    long[] starts = d.postLoad() == null ? null : new long[fields.length];
+    for (int i = 0; i < fields.length; i++) {
+      FieldCodec<T> c = fields[i];
+      if (starts != null) {
+        starts[i] = -1;
+      }
       if (c.field.exists(obj, version)) {
+        if (starts != null) {
+          starts[i] = in.position();
+        }
         try {
           c.load(obj, in, version, ctx);
         } catch (VmStateException e) {
@@ -212,9 +221,29 @@ final class Plan<T> {
       try {
         d.postLoad().postLoad(obj, version);
       } catch (VmStateException e) {
-        throw e.atOffset(in.position());
+        throw pointBack(e, starts).atOffset(in.position());
       }
     }
+  }
+
+  /**
+   * Gives a post_load error that names its item ({@link VmStateDecodeException#atElement}) that
+   * item's offset and path; other errors, and an item this load did not read, keep the position
+   * after the description (where QEMU's post_load runs).
+   */
+  private VmStateException pointBack(VmStateException e, long[] starts) {
+    if (!(e instanceof VmStateDecodeException de) || de.elementField() == null) {
+      return e;
+    }
+    for (int i = 0; i < fields.length; i++) {
+      if (fields[i].field.name().equals(de.elementField()) && starts[i] >= 0) {
+        de.atOffset(fields[i].elementOffset(starts[i], de.elementIndex()))
+            .inField(fields[i].elementSegment(de.elementIndex()));
+        de.elementLocated();
+        break;
+      }
+    }
+    return e;
   }
 
   private void loadSubsections(T obj, WireInput in, Ctx ctx) throws VmStateException {
@@ -240,8 +269,14 @@ final class Plan<T> {
             .atOffset(at);
       }
       in.skip(2 + len);
+      long versionAt = in.position();
       // QEMU reads the be32 version into an 8-bit variable (reference P2); do the same.
       int version = in.readBe32() & 0xff;
+      try {
+        VersionMismatchException.check(subs[k].name(), version, subs[k].versions());
+      } catch (VersionMismatchException e) {
+        throw e.atOffset(versionAt).inField(shortName(subs[k]));
+      }
       if (++ctx.depth > ctx.limits.maxDepth()) {
         throw VmStateDecodeException.limitExceeded(
                 "subsection nesting depth", ctx.depth, ctx.limits.maxDepth())

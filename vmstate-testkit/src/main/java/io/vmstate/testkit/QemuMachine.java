@@ -230,7 +230,9 @@ public final class QemuMachine implements AutoCloseable {
     command.add("/dev/null");
     command.add("-monitor");
     command.add("unix:" + monSock + ",server=on,wait=off");
-    command.add("-nodefaults");
+    if (!spec.defaults) {
+      command.add("-nodefaults");
+    }
     command.add("-display");
     command.add("none");
     if (spec.incoming != null) {
@@ -358,8 +360,18 @@ public final class QemuMachine implements AutoCloseable {
     private Duration commandTimeout = Duration.ofSeconds(20);
     private Duration migrationTimeout = Duration.ofSeconds(60);
     private boolean keepTempDir;
+    private boolean defaults;
 
     private Builder() {}
+
+    /**
+     * Whether the machine gets QEMU's default devices (no {@code -nodefaults}: the default VGA, NIC
+     * with user networking, serial ports...); off by default.
+     */
+    public Builder defaults(boolean defaults) {
+      this.defaults = defaults;
+      return this;
+    }
 
     /**
      * Which QEMU release to start (default: the system QEMU, i.e. {@link QemuRelease#V7_2} located

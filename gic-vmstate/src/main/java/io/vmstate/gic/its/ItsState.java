@@ -187,37 +187,38 @@ public final class ItsState {
         continue;
       }
       if (b.type() == null) {
-        throw inconsistent("BASER" + n, b.raw(), "has the reserved type " + b.typeCode());
+        throw inconsistent("baser", n, b.raw(), "has the reserved type " + b.typeCode());
       }
       if (!b.valid()) {
         continue;
       }
       if (b.type() == ItsTableType.UNIMPLEMENTED) {
-        throw inconsistent("BASER" + n, b.raw(), "is valid but of type 0 (unimplemented)");
+        throw inconsistent("baser", n, b.raw(), "is valid but of type 0 (unimplemented)");
       }
       if (b.pageSize() == 0) {
-        throw inconsistent("BASER" + n, b.raw(), "has the reserved page size encoding 3");
+        throw inconsistent("baser", n, b.raw(), "has the reserved page size encoding 3");
       }
       if (b.entrySize() < 8) {
         throw inconsistent(
-            "BASER" + n, b.raw(), "has " + b.entrySize() + "-byte entries; at least 8 are needed");
+            "baser", n, b.raw(), "has " + b.entrySize() + "-byte entries; at least 8 are needed");
       }
       if (seen[b.typeCode()]) {
-        throw inconsistent("BASER" + n, b.raw(), "describes a second " + b.type() + " table");
+        throw inconsistent("baser", n, b.raw(), "describes a second " + b.type() + " table");
       }
       seen[b.typeCode()] = true;
     }
     boolean cbValid = (cbaser & CBASER_VALID) != 0;
     if (isEnabled() && !cbValid) {
-      throw inconsistent("CTLR", ctlr, "enables the ITS but CBASER is not valid");
+      throw inconsistent("ctlr", 0, ctlr, "enables the ITS but CBASER is not valid");
     }
     if (cbValid) {
       long size = commandQueueBytes();
       if (queueOffset(creadr) >= size) {
-        throw inconsistent("CREADR", creadr, "lies outside the " + size + "-byte command queue");
+        throw inconsistent("creadr", 0, creadr, "lies outside the " + size + "-byte command queue");
       }
       if (queueOffset(cwriter) >= size) {
-        throw inconsistent("CWRITER", cwriter, "lies outside the " + size + "-byte command queue");
+        throw inconsistent(
+            "cwriter", 0, cwriter, "lies outside the " + size + "-byte command queue");
       }
     }
   }
@@ -237,9 +238,16 @@ public final class ItsState {
     }
   }
 
-  private static VmStateDecodeException inconsistent(String reg, long value, String what) {
+  /**
+   * A register whose loaded value the ITS cannot hold: {@code field} and {@code index} name it in
+   * {@link #DESCRIPTION} (a single register takes index 0), so the error points at its bytes.
+   */
+  private static VmStateDecodeException inconsistent(
+      String field, int index, long value, String what) {
+    String reg = field.equals("baser") ? "BASER" + index : field.toUpperCase(java.util.Locale.ROOT);
     return VmStateDecodeException.validationFailed(
-        "ITS register GITS_" + reg + " = 0x" + Long.toHexString(value) + " " + what);
+            "ITS register GITS_" + reg + " = 0x" + Long.toHexString(value) + " " + what)
+        .atElement(field, index);
   }
 
   /**

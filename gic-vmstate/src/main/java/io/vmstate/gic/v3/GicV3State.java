@@ -501,17 +501,41 @@ public final class GicV3State {
     if (config.nmi() && !nmiLoaded) {
       throw mismatch("NMI support", "absent (no arm_gicv3/gicd_nmi)", "present");
     }
+    boolean shifted = !noMigrationShiftBug;
     fixShiftBug();
     int highest = highestIrqInUse();
     if (highest >= config.numIrq()) {
-      throw mismatch(
-          "number of IRQs",
-          "state for INTID " + highest + ", so at least " + (highest + 1),
-          config.numIrq() + "");
+      throw pointAtState(
+          mismatch(
+              "number of IRQs",
+              "state for INTID " + highest + ", so at least " + (highest + 1),
+              config.numIrq() + ""),
+          highest,
+          shifted);
     }
     if (hook != null) {
       hook.postLoad(this);
     }
+  }
+
+  /**
+   * Names the first field (in wire order) whose bytes gave SPI {@code intid} its state: a bitmap
+   * word, {@code gicd_ipriority[intid]} or {@code gicd_irouter[intid]}. A bitmap word moved down by
+   * the shift-bug fix-up ({@code shifted}) came from the next word on the wire.
+   */
+  private VmStateDecodeException pointAtState(
+      VmStateDecodeException e, int intid, boolean shifted) {
+    int word = intid / 32;
+    int[][] maps = {group, grpmod, enabled, pending, active, level, edgeTrigger};
+    String[] names = {"group", "grpmod", "enabled", "pending", "active", "level", "edge_trigger"};
+    for (int i = 0; i < maps.length; i++) {
+      if (bit(maps[i], intid)) {
+        return e.atElement(names[i], word + (shifted && maps[i] != level ? 1 : 0));
+      }
+    }
+    return gicdIpriority[intid] != 0
+        ? e.atElement("gicd_ipriority", intid)
+        : e.atElement("gicd_irouter", intid);
   }
 
   /** The highest SPI with distributor state, or -1. */

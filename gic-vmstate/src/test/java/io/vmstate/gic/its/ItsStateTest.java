@@ -59,9 +59,13 @@ class ItsStateTest {
   void postLoadChecksNameTheRegister() throws Exception {
     ItsState s = valid();
     s.setCwriter(0x1000);
+    // the check runs after the section, but points at the register: ctlr and iidr (u32), then
+    // cbaser (u64) come before cwriter
     assertEquals(
-        "arm_gicv3_its: input validation failed: ITS register GITS_CWRITER = 0x1000 lies outside"
-            + " the 4096-byte command queue (at byte 96)",
+        "arm_gicv3_its/cwriter: input validation failed: ITS register GITS_CWRITER = 0x1000 lies"
+            + " outside the 4096-byte command queue (at byte "
+            + (4 + 4 + 8)
+            + ")",
         loadError(s));
     s = valid();
     s.setCbaser(0);
@@ -70,6 +74,9 @@ class ItsStateTest {
     s.setBaser(2, s.baser(0));
     assertTrue(
         loadError(s).contains("GITS_BASER2") && loadError(s).contains("second DEVICE table"));
+    int baser = 4 + 4 + 8 + 8 + 8; // ctlr, iidr, cbaser, cwriter, creadr
+    assertTrue(loadError(s).startsWith("arm_gicv3_its/baser[2]: "), loadError(s));
+    assertTrue(loadError(s).endsWith("(at byte " + (baser + 2 * 8) + ")"), loadError(s));
     s = valid();
     s.setBaser(3, ItsBaser.VALID | (3L << 56) | (7L << 48));
     assertTrue(loadError(s).contains("reserved type 3"));

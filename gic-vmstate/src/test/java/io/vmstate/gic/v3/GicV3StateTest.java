@@ -16,6 +16,7 @@ import io.vmstate.gic.testing.WireChecks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GicV3StateTest {
@@ -274,6 +275,83 @@ class GicV3StateTest {
             .contains(
                 "number of IRQs: stream state for INTID 900, so at least 901, destination 288"),
         e.getMessage());
+  }
+
+  /**
+   * Where top-level field {@code name} of {@code g}'s save starts, as the codec's observer says.
+   */
+  private static long fieldStart(GicV3State g, String name) throws Exception {
+    long[] at = {-1};
+    VmStateCodec.DEFAULT.save(
+        GicV3State.DESCRIPTION,
+        g,
+        io.vmstate.codec.WireOutput.toBytes(),
+        new io.vmstate.codec.SaveObserver() {
+          @Override
+          public void beginField(
+              io.vmstate.api.Field<?> f, int index, int count, boolean isNull, long position) {
+            if (at[0] < 0 && f.name().equals(name)) {
+              at[0] = position;
+            }
+          }
+        });
+    assertTrue(at[0] >= 0, name + " not saved");
+    return at[0];
+  }
+
+  /**
+   * The num-irq check runs after the whole section is read, but points at the word that gave the
+   * SPI its state (issue #15), not at the end of arm_gicv3: its offset and its path.
+   */
+  @Test
+  void irqCountMismatchPointsAtTheWord() throws Exception {
+    record Case(
+        java.util.function.Consumer<GicV3State> program, String field, int index, int size) {}
+    List<Case> cases =
+        List.of(
+            new Case(g -> g.setRouter(300, 1), "gicd_irouter", 300, 8),
+            new Case(g -> g.setPriority(900, 0, 0x80), "gicd_ipriority", 900, 1),
+            new Case(g -> g.setGroup(320, 0, 1), "group", 10, 4),
+            new Case(g -> g.setLevel(1000, 0, true), "level", 31, 4));
+    for (Case c : cases) {
+      GicV3State big = new GicV3State(GicV3Config.tcg(2).withNumIrq(1020));
+      c.program().accept(big);
+      byte[] bytes = save(GicV3State.DESCRIPTION, big);
+      long expected = fieldStart(big, c.field()) + (long) c.index() * c.size();
+      VmStateDecodeException e =
+          assertThrows(
+              VmStateDecodeException.class,
+              () ->
+                  VmStateCodec.DEFAULT.load(
+                      GicV3State.DESCRIPTION, new GicV3State(GicV3Config.tcg(2)), bytes, 1));
+      assertTrue(e.getMessage().contains("number of IRQs"), e.getMessage());
+      assertEquals(expected, e.offset(), e.getMessage());
+      assertEquals("arm_gicv3/" + c.field() + "[" + c.index() + "]", e.fieldPath());
+      byte[] word = Arrays.copyOfRange(bytes, (int) expected, (int) expected + c.size());
+      assertFalse(Arrays.equals(new byte[c.size()], word), "the word carries the state");
+    }
+  }
+
+  /** A KVM destination shifts pre-3.0 bitmaps down a word: the error names the word on the wire. */
+  @Test
+  void irqCountMismatchAfterTheShiftFixUpNamesTheWireWord() throws Exception {
+    GicV3State big = new GicV3State(GicV3Config.kvm(1).withNumIrq(1020));
+    big.setEnabled(320, 0, true); // word 10, sent as word 11 by a pre-3.0 source
+    big.setBitmapWord(GicV3State.Bitmap.ENABLED, 11, big.bitmapWord(GicV3State.Bitmap.ENABLED, 10));
+    big.setBitmapWord(GicV3State.Bitmap.ENABLED, 10, 0);
+    byte[] withSub = save(GicV3State.DESCRIPTION, big);
+    // drop the always-sent shift-bug subsection: the stream of a QEMU before 3.0
+    String name = "arm_gicv3/gicd_no_migration_shift_bug";
+    int sub = withSub.length - (2 + name.length() + 4 + 1);
+    assertEquals(0x05, withSub[sub]);
+    byte[] old = Arrays.copyOf(withSub, sub);
+    GicV3State dest = new GicV3State(GicV3Config.kvm(1).withAcceptPre30Streams(true));
+    VmStateDecodeException e =
+        assertThrows(
+            VmStateDecodeException.class,
+            () -> VmStateCodec.DEFAULT.load(GicV3State.DESCRIPTION, dest, old, 1));
+    assertEquals("arm_gicv3/enabled[11]", e.fieldPath(), e.getMessage());
+    assertEquals(fieldStart(big, "enabled") + 11 * 4, e.offset());
   }
 
   @Test

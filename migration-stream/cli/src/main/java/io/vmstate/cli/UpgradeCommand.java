@@ -17,11 +17,12 @@ import picocli.CommandLine.Spec;
     name = "upgrade",
     mixinStandardHelpOptions = true,
     description = {
-      "Rewrite IN, written by an older version of a device description, as today's version.",
-      "Every FULL section whose device has a typed vmstate-java description and an older version",
-      "is decoded at its version (which must lie inside the description's window) and encoded at",
-      "the current one; fields the old version lacked take their default (zero); its vmdesc entry",
-      "is rewritten. All other sections and the RAM are copied byte for byte.",
+      "Rewrite IN, written by an older version of a device description, as today's version."
+          + " Every FULL section whose device has a typed vmstate-java description and an older"
+          + " version is decoded at its version (which must lie inside the description's window)"
+          + " and encoded at the current one; fields the old version lacked take their default"
+          + " (zero); its vmdesc entry is rewritten. All other sections and the RAM are copied"
+          + " byte for byte, except those --omit leaves out.",
       "--class-path adds your own descriptions.",
       "Prints a JSON list of the upgraded sections."
     })
@@ -39,23 +40,23 @@ final class UpgradeCommand implements Callable<Integer> {
       names = "--target",
       paramLabel = "RELEASE",
       converter = ReleaseConverter.class,
-      description = {
-        "Write the upgraded sections for this QEMU release, e.g. qemu-7.2: subsections it lacks",
-        "are left out while they hold their reset value, else refused (exit 1, naming the",
-        "section, subsection and field); 'cpu' sections are refused (see --omit)."
-      })
+      description =
+          "Write the upgraded sections for this QEMU release, e.g. qemu-7.2: subsections it"
+              + " lacks are left out while they hold their reset value, else refused (exit 1,"
+              + " naming the section, subsection and field); 'cpu' sections are refused (see"
+              + " --omit).")
   QemuRelease target;
 
   @Option(
       names = "--omit",
       paramLabel = "IDSTR",
       split = ",",
-      description = {
-        "Leave every FULL section with this idstr out of OUT (header, body, footer and vmdesc",
-        "entry); repeatable or comma-separated. With --target, a stream with 'cpu' sections is",
-        "refused unless you give --omit cpu: their CPU register list does not load on another",
-        "QEMU release (the destination's CPUs then keep their reset state)."
-      })
+      description =
+          "Leave every FULL section with this idstr out of OUT (header, body, footer and vmdesc"
+              + " entry); repeatable or comma-separated. With --target, a stream with 'cpu'"
+              + " sections is refused unless you give --omit cpu: their CPU register list does"
+              + " not load on another QEMU release (the destination's CPUs then keep their reset"
+              + " state).")
   java.util.List<String> omit = new java.util.ArrayList<>();
 
   @Mixin UserDescriptions userDescriptions;

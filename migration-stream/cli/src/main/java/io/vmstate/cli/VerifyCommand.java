@@ -16,6 +16,7 @@ import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
+import io.vmstate.stream.walk.WalkSink;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;
@@ -79,6 +80,8 @@ final class VerifyCommand implements Callable<Integer> {
               r.readRam(pages);
             } else if (s.isHtab()) {
               r.readHtab(HtabSink.SKIP);
+            } else if (s.isWalked()) {
+              r.readWalked(WalkSink.SKIP);
             } else {
               VmStateDescription<StateRecord> d;
               StateRecord rec;

@@ -1,6 +1,7 @@
 package io.vmstate.dump;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.UTF8JsonGenerator;
 import io.vmstate.api.Nullable;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
@@ -14,8 +15,10 @@ import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
+import io.vmstate.stream.walk.WalkSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +63,9 @@ public final class StateDump {
    * written here once the queue is drained.
    */
   private RenderQueue queue;
+
+  /** Walked sections (block migration, dirty bitmaps) by section id, until printed. */
+  private final Map<Integer, Walked> walked = new java.util.HashMap<>();
 
   /**
    * A dump of {@code reader}'s stream to {@code g}; {@code memory} adds the RAM blocks (the
@@ -188,6 +194,10 @@ public final class StateDump {
       reader.readHtab(HtabSink.SKIP);
       return;
     }
+    if (s.isWalked()) {
+      walked(s, key);
+      return;
+    }
     closeRam();
     if (!s.type().hasFullHeader()) {
       reader.readDeviceGeneric();
@@ -250,7 +260,64 @@ public final class StateDump {
     for (String key : ram.htabKeys) {
       htabEntry(key);
     }
+    for (Walked w : ram.walked) {
+      w.print();
+    }
     ram = null;
+  }
+
+  /**
+   * A block migration or dirty-bitmap section, which the analyzer cannot read: printed under its
+   * START section's key as {@code {"records": N, "bytes": B}} (records and body bytes of all its
+   * sections) once its END was read, after the RAM object its sections interleave with.
+   */
+  private void walked(StreamEvent.Section s, String key) throws VmStateException, IOException {
+    Walked w = walked.get(s.sectionId());
+    if (s.type().hasFullHeader()) {
+      w = new Walked(key);
+      walked.put(s.sectionId(), w);
+    }
+    reader.readWalked(w);
+    if (s.type() == io.vmstate.stream.SectionType.END
+        || s.type() == io.vmstate.stream.SectionType.FULL) {
+      walked.remove(s.sectionId());
+      if (ram == null) {
+        queue.submit(w::print);
+      } else {
+        ram.walked.add(w);
+      }
+    }
+  }
+
+  /** Counts the records and bytes of one walked section's bodies. */
+  private final class Walked implements WalkSink {
+    final String key;
+    long records;
+    long bytes;
+
+    Walked(String key) {
+      this.key = key;
+    }
+
+    @Override
+    public void record(byte[] b, int length) {
+      records++;
+      bytes += length;
+    }
+
+    @Override
+    public void data(WireInput in, long n) throws VmStateException {
+      in.skip(n);
+      bytes += n;
+    }
+
+    void print() throws IOException {
+      g.writeFieldName(key);
+      g.writeStartObject();
+      g.writeNumberField("records", records);
+      g.writeNumberField("bytes", bytes);
+      g.writeEndObject();
+    }
   }
 
   private void htabEntry(String key) throws IOException {
@@ -262,12 +329,18 @@ public final class StateDump {
   private final class RamJson implements RamSink {
     final int sectionId;
     final List<String> htabKeys = new java.util.ArrayList<>(1);
+    final List<Walked> walked = new java.util.ArrayList<>(2);
     private boolean sizesOpen = true;
     private boolean memoryOpen;
     private byte[] page = new byte[0];
 
     /** The hex text of {@link #page}. */
     private byte[] hex = new byte[0];
+
+    /**
+     * Whether the generator writes bytes (it then takes the hex as raw UTF-8, without a String).
+     */
+    private final boolean rawHex = g instanceof UTF8JsonGenerator;
 
     RamJson(int sectionId) {
       this.sectionId = sectionId;
@@ -365,7 +438,13 @@ public final class StateDump {
       entry(b, addr);
       // The hex text is ASCII and needs no escapes: written as it is, without a String.
       try {
-        g.writeRawUTF8String(hex, 0, AnalyzerRenderer.hexPairs(page, 0, pageSize, hex, 0));
+        int n = AnalyzerRenderer.hexPairs(page, 0, pageSize, hex, 0);
+        if (rawHex) {
+          g.writeRawUTF8String(hex, 0, n);
+        } else {
+          // A generator over a Writer (a library caller's) takes no raw UTF-8: the same text.
+          g.writeString(new String(hex, 0, n, StandardCharsets.ISO_8859_1));
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -27,6 +27,7 @@ import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
 import io.vmstate.stream.vmdesc.VmdescWriter;
+import io.vmstate.stream.walk.WalkSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -127,12 +128,14 @@ public final class DeviceRegistry {
   /**
    * What a load found besides the registered devices: the stream's configuration (null when it had
    * none, as a device-state stream or a {@link DeviceRegistry#loadSections} load), the sections of
-   * no registered device decoded through the vmdesc, and how many registered devices' sections were
+   * no registered device decoded through the vmdesc, in stream order and keyed as paths name them
+   * ({@link FieldAssignment#address}: {@code slirp}, {@code slirp#1} for the second of two {@code
+   * slirp} sections of instance 0, {@code cpu@1}), and how many registered devices' sections were
    * loaded.
    */
   public record LoadResult(
       @Nullable MachineConfiguration configuration,
-      Map<SectionRef, StateRecord> unknownSections,
+      Map<String, StateRecord> unknownSections,
       int sectionsLoaded) {}
 
   /**
@@ -345,7 +348,9 @@ public final class DeviceRegistry {
    * The device sections a {@link #save} for {@code target} (null: the newest QEMU) writes, in its
    * order and under its rules (priority order; {@code needed}; devices and subsections the target
    * lacks left out, or refused when they hold state), each body byte for byte as in the saved
-   * stream, without the header, configuration, footers, EOF and vmdesc around them.
+   * stream, without the header, configuration, footers, EOF and vmdesc around them. Each body is
+   * checked before it is returned as a save's sections are ({@link RegistrySaveCheck}, without the
+   * vmdesc): it must read back, with nothing after it, to the values the object holds.
    */
   public List<SectionBody> saveSections(@Nullable QemuRelease target) throws VmStateException {
     List<SectionBody> out = new ArrayList<>(devices.size());
@@ -376,7 +381,9 @@ public final class DeviceRegistry {
     } catch (VmStateException e) {
       throw e.inSection(d.ref());
     }
-    return new SectionBody(d.sectionId, d.ref(), out.toByteArray());
+    SectionBody b = new SectionBody(d.sectionId, d.ref(), out.toByteArray());
+    RegistrySaveCheck.body(registered(d), b, target);
+    return b;
   }
 
   // ---- load ----
@@ -408,6 +415,8 @@ public final class DeviceRegistry {
           reader.readRam(options.ram());
         } else if (s.isHtab()) {
           reader.readHtab(HtabSink.SKIP);
+        } else if (s.isWalked()) {
+          reader.readWalked(WalkSink.SKIP);
         } else if (!loading.section(reader, s)) {
           throw loading.unknownSection(s);
         }
@@ -432,7 +441,7 @@ public final class DeviceRegistry {
     private final List<Device<?>> deferred = new ArrayList<>();
     private final List<byte[]> deferredBytes = new ArrayList<>();
     private final List<Integer> deferredVersions = new ArrayList<>();
-    private final Map<SectionRef, StateRecord> unknown = new LinkedHashMap<>();
+    private final Map<String, StateRecord> unknown = new LinkedHashMap<>();
     private MachineConfiguration received;
     private int loaded;
     private boolean committed;
@@ -466,7 +475,10 @@ public final class DeviceRegistry {
         if (reader.vmdesc() == null) {
           return false;
         }
-        unknown.put(s.section(), reader.readDeviceGeneric());
+        String key =
+            FieldAssignment.address(
+                s.section().idstr(), s.section().instanceId(), reader.occurrence(s));
+        unknown.put(key, reader.readDeviceGeneric());
         return true;
       }
       stage(reader, s, d);
@@ -696,11 +708,11 @@ public final class DeviceRegistry {
       return e;
     }
     try {
-      byte[] bytes = VmStateCodec.DEFAULT.saveToBytes(d.description, d.object);
-      VmStateDescription<StateRecord> mirror = GenericBinding.mirror(d.description);
-      StateRecord state = mirrorRecord(d.description, d.object);
-      VmStateCodec.DEFAULT.load(mirror, state, bytes, d.description.version());
-      String counts = SectionRoundTrip.countDifference(entry, mirror, state);
+      String counts =
+          SectionRoundTrip.countDifference(
+              entry,
+              GenericBinding.mirror(d.description),
+              RegistrySaveCheck.meantRecord(d.description, d.object));
       if (counts == null) {
         return e;
       }

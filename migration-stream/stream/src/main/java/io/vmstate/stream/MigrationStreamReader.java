@@ -18,6 +18,9 @@ import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.vmdesc.VmdescSchema;
+import io.vmstate.stream.walk.BlockSection;
+import io.vmstate.stream.walk.DirtyBitmapSection;
+import io.vmstate.stream.walk.WalkSink;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,10 +88,15 @@ public final class MigrationStreamReader {
   private Vmdesc vmdesc;
   private RamSection ram;
   private HtabSection htab;
+  private BlockSection block;
+  private DirtyBitmapSection dirtyBitmap;
   private StreamEvent.Section pending;
   private boolean bodyConsumed;
   private long packageEnd = -1;
   private Boolean footers; // detected after the first section body; null until then
+  // The description that read the pending section's body: an error where its footer should be
+  // names it, since that is where its fields and subsections ended.
+  private String bodyDescription;
 
   /** A reader over {@code in} positioned at the stream header (neither argument null). */
   public MigrationStreamReader(WireInput in, ReaderOptions options) {
@@ -328,8 +336,8 @@ public final class MigrationStreamReader {
                     + instance
                     + " is an iterative section ("
                     + st
-                    + ") of a kind this tool cannot walk: it reads 'ram' and 'spapr/htab'"
-                    + " (block migration and dirty-bitmap sections are not supported)")
+                    + ") of a kind this tool cannot walk: it reads 'ram', 'spapr/htab',"
+                    + " 'block' and 'dirty-bitmap'")
             .inSection(ref);
       }
       if (!occurrenceById.containsKey(id)) {
@@ -427,11 +435,15 @@ public final class MigrationStreamReader {
         readRam(RamSink.SKIP);
       } else if (s.isHtab()) {
         readHtab(HtabSink.SKIP);
+      } else if (s.isWalked()) {
+        readWalked(WalkSink.SKIP);
       } else {
         readDeviceGeneric();
       }
     }
     pending = null;
+    String description = bodyDescription;
+    bodyDescription = null;
     if (footers == null) {
       // QEMU's send-section-footer is off for machine types up to 2.3 (hw_compat_2_3) and under
       // Xen: whether the first section ends with 0x7e (never an item type) says which it is.
@@ -441,6 +453,7 @@ public final class MigrationStreamReader {
       return new StreamEvent.Footer(in.position(), s, in.position());
     }
     long at = in.position();
+    boolean atMarker = true;
     try {
       VmStateDecodeException sub = strayedSubsection(s);
       if (sub != null) {
@@ -456,6 +469,7 @@ public final class MigrationStreamReader {
                 "Missing section footer for %s: found 0x%02x instead of 0x7e",
                 s.section().idstr(), marker));
       }
+      atMarker = false;
       int id = in.readBe32();
       if (id != s.sectionId()) {
         throw VmStateDecodeException.corrupt(
@@ -464,6 +478,9 @@ public final class MigrationStreamReader {
                 s.section().idstr(), id, s.sectionId()));
       }
     } catch (VmStateException e) {
+      if (description != null && atMarker && e.fieldPath().isEmpty()) {
+        e.inField(description);
+      }
       throw e.atOffset(at).inSection(s.section());
     }
     return new StreamEvent.Footer(at, s, in.position());
@@ -500,6 +517,7 @@ public final class MigrationStreamReader {
   /** Loads the pending FULL or START device section into {@code obj} with {@code d}. */
   public <T> void readDevice(VmStateDescription<T> d, T obj) throws VmStateException {
     StreamEvent.Section s = body();
+    bodyDescription = d.name();
     try {
       codec.load(d, obj, in, s.section().versionId());
     } catch (VmStateException e) {
@@ -538,6 +556,15 @@ public final class MigrationStreamReader {
     StateRecord r = new StateRecord(d.name());
     readDevice(d, r);
     return r;
+  }
+
+  /**
+   * Which of the stream's sections with the same idstr and instance {@code s} is, from 0 (QEMU
+   * writes two {@code slirp} sections, both instance 0, for two {@code -netdev user}): the {@code
+   * #K} of {@link FieldAssignment#address}.
+   */
+  public int occurrence(StreamEvent.Section s) {
+    return occurrenceById.getOrDefault(s.sectionId(), 0);
   }
 
   private int occurrence(SectionRef ref) {
@@ -674,6 +701,41 @@ public final class MigrationStreamReader {
         htab = new HtabSection();
       }
       htab.read(in, sink);
+    } catch (VmStateException e) {
+      throw e.atOffset(in.position()).inSection(s.section());
+    }
+  }
+
+  /**
+   * Reads the pending block migration or dirty-bitmap section body ({@link
+   * StreamEvent.Section#isWalked}) into {@code sink}, record by record as it was on the wire.
+   */
+  public void readWalked(WalkSink sink) throws VmStateException {
+    StreamEvent.Section s = body();
+    try {
+      boolean isBlock = s.section().idstr().equals(BlockSection.IDSTR);
+      int expected = isBlock ? BlockSection.VERSION : DirtyBitmapSection.VERSION;
+      if (s.section().versionId() != expected) {
+        throw VmStateDecodeException.corrupt(
+            "Unknown "
+                + s.section().idstr()
+                + " section version "
+                + s.section().versionId()
+                + " (expected "
+                + expected
+                + ")");
+      }
+      if (isBlock) {
+        if (block == null) {
+          block = new BlockSection();
+        }
+        block.read(in, sink);
+      } else {
+        if (dirtyBitmap == null) {
+          dirtyBitmap = new DirtyBitmapSection();
+        }
+        dirtyBitmap.read(in, sink);
+      }
     } catch (VmStateException e) {
       throw e.atOffset(in.position()).inSection(s.section());
     }

@@ -11,6 +11,7 @@ import io.vmstate.stream.htab.HtabSection;
 import io.vmstate.stream.htab.HtabSink;
 import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSink;
+import io.vmstate.stream.walk.WalkSink;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,6 +88,8 @@ public final class StateFlattener {
             htabBytes[0] += bytes;
           }
         };
+    Map<String, CRC32C> walkedCrcs = new java.util.TreeMap<>();
+    Map<String, Long> walkedBytes = new java.util.HashMap<>();
     for (StreamEvent e = r.next(); e != null; e = r.next()) {
       if (e instanceof StreamEvent.Configuration c) {
         out.put("configuration", c.configuration().toString());
@@ -95,6 +98,30 @@ public final class StateFlattener {
           r.readRam(ram);
         } else if (s.isHtab()) {
           r.readHtab(htab);
+        } else if (s.isWalked()) {
+          String idstr = s.section().idstr();
+          CRC32C crc = walkedCrcs.computeIfAbsent(idstr, k -> new CRC32C());
+          r.readWalked(
+              new WalkSink() {
+                private final byte[] buf = new byte[64 * 1024];
+
+                @Override
+                public void record(byte[] bytes, int length) {
+                  crc.update(bytes, 0, length);
+                  walkedBytes.merge(idstr, (long) length, Long::sum);
+                }
+
+                @Override
+                public void data(WireInput in, long n) throws VmStateException {
+                  for (long left = n; left > 0; ) {
+                    int k = (int) Math.min(left, buf.length);
+                    in.readBytes(buf, 0, k);
+                    crc.update(buf, 0, k);
+                    left -= k;
+                  }
+                  walkedBytes.merge(idstr, n, Long::sum);
+                }
+              });
         } else {
           StateRecord rec = r.readDeviceGeneric();
           String idstr = s.section().idstr();
@@ -109,6 +136,13 @@ public final class StateFlattener {
           "ram/" + c.getKey(),
           String.format(
               "length 0x%x, crc32c %08x", sizes.get(c.getKey()), c.getValue().getValue()));
+    }
+    for (Map.Entry<String, CRC32C> c : walkedCrcs.entrySet()) {
+      out.put(
+          c.getKey(),
+          String.format(
+              "records 0x%x bytes, crc32c %08x",
+              walkedBytes.get(c.getKey()), c.getValue().getValue()));
     }
     if (r.htabRead()) {
       out.put(

@@ -3,6 +3,8 @@ package io.vmstate.stream;
 import io.vmstate.api.SectionRef;
 import io.vmstate.stream.htab.HtabSection;
 import io.vmstate.stream.vmdesc.Vmdesc;
+import io.vmstate.stream.walk.BlockSection;
+import io.vmstate.stream.walk.DirtyBitmapSection;
 
 /**
  * One item of a migration stream, as {@link MigrationStreamReader#next()} returns it. Every event
@@ -36,11 +38,22 @@ public sealed interface StreamEvent {
     }
 
     /**
-     * Whether this section's body is open-coded by an iterative handler (RAM, the hash page table)
-     * rather than described by the vmdesc.
+     * Whether this is a section that the reader walks but does not decode: block migration ({@code
+     * "block"}, 0) or dirty bitmaps ({@code "dirty-bitmap"}, 0); read with {@link
+     * MigrationStreamReader#readWalked}.
+     */
+    public boolean isWalked() {
+      return section.instanceId() == 0
+          && (section.idstr().equals(BlockSection.IDSTR)
+              || section.idstr().equals(DirtyBitmapSection.IDSTR));
+    }
+
+    /**
+     * Whether this section's body is open-coded by an iterative handler (RAM, the hash page table,
+     * block migration, dirty bitmaps) rather than described by the vmdesc.
      */
     public boolean isIterative() {
-      return isRam() || isHtab();
+      return isRam() || isHtab() || isWalked();
     }
   }
 

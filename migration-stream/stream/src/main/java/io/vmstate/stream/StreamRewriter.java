@@ -11,6 +11,7 @@ import io.vmstate.stream.ram.RamBlock;
 import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.QemuJsonWriter;
+import io.vmstate.stream.walk.WalkSink;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
@@ -140,6 +141,9 @@ public final class StreamRewriter {
           segments.cut(OutputCheck.Kind.RAM, s.section(), in(), out());
         } else if (s.isHtab()) {
           reader.readHtab(HtabSection.copyTo(writer.output()));
+          segments.cut(OutputCheck.Kind.RAM, s.section(), in(), out());
+        } else if (s.isWalked()) {
+          reader.readWalked(WalkSink.copyTo(writer.output()));
           segments.cut(OutputCheck.Kind.RAM, s.section(), in(), out());
         } else {
           VmStateDescription<StateRecord> d = reader.schemaFor(s.section());

@@ -59,8 +59,48 @@ class HostileInputTest {
     data[at + 1] = 'q'; // "cqu/thumb2ee": the cpu description does not take it; QEMU's footer check
     VmStateDecodeException e = assertThrows(VmStateDecodeException.class, () -> walk(data));
     assertTrue(
-        e.getMessage().startsWith("subsection 'cqu/thumb2ee' does not exist in 'cpu'"),
-        e.getMessage());
+        e.reason().startsWith("subsection 'cqu/thumb2ee' does not exist in 'cpu'"), e.getMessage());
     assertEquals(at - 2, e.offset(), "the offset of the subsection record");
+    assertEquals("cpu", e.fieldPath(), "the description whose fields ended there");
+  }
+
+  /** A name that continues its parent's but is not one of its subsections: that parent's. */
+  @Test
+  void anUnknownSubsectionUnderItsParentIsNamedWithTheParentsPath() throws Exception {
+    byte[] data = Fixtures.stream(STREAM);
+    int at = find(data, "cpu/thumb2ee");
+    data[at + 4] = 'T';
+    VmStateDecodeException e = assertThrows(VmStateDecodeException.class, () -> walk(data));
+    assertTrue(
+        e.reason().startsWith("subsection 'cpu/Thumb2ee' does not exist in 'cpu'"), e.getMessage());
+    assertEquals(at - 2, e.offset(), "the offset of the subsection record");
+    assertEquals("cpu", e.fieldPath());
+  }
+
+  /** A subsection version out of its window points at the be32 version, not after it. */
+  @Test
+  void aSubsectionVersionOutOfItsWindowPointsAtTheVersion() throws Exception {
+    byte[] data = Fixtures.stream(STREAM);
+    String name = "cpu/thumb2ee";
+    int version = find(data, name) + name.length();
+    assertEquals(1, data[version + 3]);
+    data[version + 3] = 9;
+    VmStateDecodeException e = assertThrows(VmStateDecodeException.class, () -> walk(data));
+    assertTrue(e.reason().contains("version_id 9 of 'cpu/thumb2ee'"), e.getMessage());
+    assertEquals(version, e.offset());
+    assertEquals("cpu/thumb2ee", e.fieldPath());
+  }
+
+  /** A subsection marker changed to neither 0x05 nor 0x7e: QEMU's footer error, at the byte. */
+  @Test
+  void aChangedSubsectionMarkerIsAMissingFooterAtTheMarker() throws Exception {
+    byte[] data = Fixtures.stream(STREAM);
+    int marker = find(data, "cpu/thumb2ee") - 2;
+    assertEquals(0x05, data[marker]);
+    data[marker] = 0x04;
+    VmStateDecodeException e = assertThrows(VmStateDecodeException.class, () -> walk(data));
+    assertTrue(e.reason().startsWith("Missing section footer for cpu: found 0x04"), e.getMessage());
+    assertEquals(marker, e.offset());
+    assertEquals("cpu", e.fieldPath());
   }
 }

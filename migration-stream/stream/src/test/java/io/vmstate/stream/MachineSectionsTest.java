@@ -135,6 +135,21 @@ class MachineSectionsTest {
   }
 
   @Test
+  void unknownSectionsSharingIdstrAndInstanceAreAllKeptInStreamOrder() throws Exception {
+    byte[] data = stream(false, 131, 131, chunks(100));
+    DeviceRegistry.LoadResult res =
+        new DeviceRegistry(new MachineConfiguration("pc-i440fx-2.3"))
+            .load(
+                Fixtures.reader(data, false),
+                DeviceRegistry.LoadOptions.DEFAULT.withDecodeUnknown(true));
+    assertEquals(List.of("slirp", "slirp#1"), List.copyOf(res.unknownSections().keySet()));
+    for (int k = 0; k < 2; k++) {
+      StateRecord r = res.unknownSections().get(k == 0 ? "slirp" : "slirp#1");
+      assertEquals(0x10 + k, ((StateValue.Bytes) r.get("data")).bytes()[0]);
+    }
+  }
+
+  @Test
   void everyCutIsATypedErrorWithItsOffset() throws Exception {
     byte[] data = stream(true, 131, 131, chunks(100));
     for (int n = 0; n < data.length; n++) {

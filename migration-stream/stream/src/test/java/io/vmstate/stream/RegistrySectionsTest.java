@@ -219,4 +219,21 @@ class RegistrySectionsTest {
     assertEquals(0x55, c.a);
     assertArrayEquals(before, to.saveToBytes());
   }
+
+  @Test
+  void sectionsAreCheckedBeforeTheyAreReturned() throws Exception {
+    DeviceRegistry r = RegistrySaveCheckTest.registry(true, new RegistrySaveCheckTest.Gauge(5));
+    VmStateEncodeException e =
+        assertThrows(VmStateEncodeException.class, () -> r.saveSections(null));
+    assertTrue(
+        e.getMessage().contains("field gauge:0/level would change from 0x00000005 to 0x0000000a"),
+        e.getMessage());
+    assertThrows(VmStateEncodeException.class, () -> r.saveSection("gauge", 0, null));
+    assertEquals(
+        1,
+        RegistrySaveCheckTest.registry(false, new RegistrySaveCheckTest.Gauge(5))
+            .saveSection("gauge", 0, null)
+            .orElseThrow()
+            .sectionId());
+  }
 }

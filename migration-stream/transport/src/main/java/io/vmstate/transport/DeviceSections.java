@@ -23,7 +23,10 @@ final class DeviceSections {
     }
   }
 
-  /** Reads {@code reader} to its end (decoding every section) and lists the device sections. */
+  /**
+   * Reads {@code reader} to its end (decoding every section) and lists the device sections; {@code
+   * reader.footers()} then says whether the stream has section footers.
+   */
   static List<Span> scan(MigrationStreamReader reader) throws VmStateException {
     List<Span> spans = new ArrayList<>();
     for (StreamEvent e = reader.next(); e != null; e = reader.next()) {
@@ -42,9 +45,10 @@ final class DeviceSections {
    * MigrationStreamReader#readDeviceGeneric}); throws the first failure, naming the section, the
    * field and the byte offset in that stream.
    */
-  static void decode(List<SectionData> sections, Vmdesc vmdesc) throws VmStateException {
+  static void decode(List<SectionData> sections, Vmdesc vmdesc, boolean footers)
+      throws VmStateException {
     WireOutput bytes = WireOutput.toBytes(64 * 1024);
-    write(bytes, sections);
+    write(bytes, sections, footers);
     ReaderOptions options = ReaderOptions.DEFAULT.withRequireVmdesc(false).withVmdesc(vmdesc);
     MigrationStreamReader r =
         new MigrationStreamReader(WireInput.of(bytes.toByteArray()), options).withTypedStandIns();
@@ -55,15 +59,20 @@ final class DeviceSections {
 
   /**
    * Writes a device-state stream (QEMU's layout for {@code qemu_save_device_state}): header, one
-   * FULL section with footer per section, EOF; no configuration, RAM or vmdesc.
+   * FULL section per section, each with a footer when {@code footers} (QEMU's send-section-footer;
+   * off for machine types up to 2.3, whose streams have none), EOF; no configuration, RAM or
+   * vmdesc.
    */
-  static void write(WireOutput out, List<SectionData> sections) throws VmStateException {
+  static void write(WireOutput out, List<SectionData> sections, boolean footers)
+      throws VmStateException {
     MigrationStreamWriter w = new MigrationStreamWriter(out);
     w.header();
     for (SectionData s : sections) {
       w.sectionHeader(SectionType.FULL, s.sectionId(), s.ref());
       w.output().writeBytes(s.data().toByteArray());
-      w.footer(s.sectionId());
+      if (footers) {
+        w.footer(s.sectionId());
+      }
     }
     w.eof();
     w.flush();

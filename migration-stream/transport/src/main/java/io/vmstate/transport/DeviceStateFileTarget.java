@@ -11,9 +11,10 @@ import java.util.List;
 
 /**
  * A framed destination that records what it receives as a device-state stream file (QEMU's layout
- * for {@code qemu_save_device_state}: header, one FULL section with footer per device, EOF; no
- * configuration, no RAM, no vmdesc). It accepts every device it is offered (duplicates aside): it
- * has no device model to check versions against. The file appears, complete, only on apply.
+ * for {@code qemu_save_device_state}: header, one FULL section per device, with a footer when the
+ * source's stream had them, EOF; no configuration, no RAM, no vmdesc). It accepts every device it
+ * is offered (duplicates aside): it has no device model to check versions against. The file
+ * appears, complete, only on apply.
  */
 public final class DeviceStateFileTarget implements MigrationTarget {
   private final Path file;
@@ -30,10 +31,16 @@ public final class DeviceStateFileTarget implements MigrationTarget {
 
   @Override
   public void apply(List<SectionData> sections) throws VmStateException {
+    apply(sections, true);
+  }
+
+  /** Writes the file with section footers exactly when the source's stream had them. */
+  @Override
+  public void apply(List<SectionData> sections, boolean sectionFooters) throws VmStateException {
     Path tmp = file.resolveSibling(file.getFileName() + ".partial");
     try {
       try (OutputStream os = Files.newOutputStream(tmp)) {
-        DeviceSections.write(WireOutput.to(os), sections);
+        DeviceSections.write(WireOutput.to(os), sections, sectionFooters);
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

@@ -56,6 +56,7 @@ final class FramedDestinationHandler extends SessionHandler {
   private EventLoopSink.Reception stream;
 
   private boolean wholeStream;
+  private boolean sectionFooters = true;
   private long streamBytes;
   private int decoded;
 
@@ -177,6 +178,7 @@ final class FramedDestinationHandler extends SessionHandler {
     for (DeviceInfo d : devices) {
       announced.put(key(d.idstr(), d.instanceId()), d);
     }
+    sectionFooters = !hello.getCapabilitiesList().contains(FramedSourceHandler.NO_SECTION_FOOTERS);
     if (hello.getCapabilitiesList().contains(FramedSourceHandler.WHOLE_STREAM)) {
       wholeStream = true;
       try {
@@ -348,7 +350,7 @@ final class FramedDestinationHandler extends SessionHandler {
     List<SectionData> all = List.copyOf(staged);
     staged.clear();
     try {
-      target.apply(all);
+      target.apply(all, sectionFooters);
     } finally {
       releaseStaged();
     }

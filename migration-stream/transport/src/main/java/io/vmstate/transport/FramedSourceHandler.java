@@ -44,6 +44,9 @@ final class FramedSourceHandler extends SessionHandler {
   /** The Hello capability of a session that carries a whole QEMU stream in StreamChunks. */
   static final String WHOLE_STREAM = "whole-stream";
 
+  /** The Hello capability of a source whose stream has no section footers (machine types ≤ 2.3). */
+  static final String NO_SECTION_FOOTERS = "no-section-footers";
+
   private final SectionSource source;
   private final WholeStream whole;
   private FileChannel in;
@@ -85,6 +88,9 @@ final class FramedSourceHandler extends SessionHandler {
         Hello.newBuilder().setProtocolVersion(PROTOCOL_VERSION).setProducer(producer);
     if (whole != null) {
       hello.addCapabilities(WHOLE_STREAM);
+    }
+    if (!source.sectionFooters()) {
+      hello.addCapabilities(NO_SECTION_FOOTERS);
     }
     for (DeviceInfo d : source.devices()) {
       hello.addDevices(

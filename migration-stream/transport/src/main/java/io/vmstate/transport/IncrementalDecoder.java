@@ -15,6 +15,7 @@ import io.vmstate.stream.ram.RamSection;
 import io.vmstate.stream.ram.RamSink;
 import io.vmstate.stream.vmdesc.Vmdesc;
 import io.vmstate.stream.vmdesc.VmdescLocator;
+import io.vmstate.stream.walk.WalkSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -356,6 +357,8 @@ final class IncrementalDecoder {
         ramSection = s.section();
       } else if (s.isHtab()) {
         reader.readHtab(HtabSink.SKIP);
+      } else if (s.isWalked()) {
+        reader.readWalked(WalkSink.SKIP);
       } else {
         return sections.device(reader, s);
       }

@@ -20,4 +20,13 @@ public interface MigrationTarget {
    * is exactly as it was before the call.
    */
   void apply(List<SectionData> sections) throws VmStateException;
+
+  /**
+   * {@link #apply(List)} for a source whose stream has section footers or not ({@link
+   * SectionSource#sectionFooters}); targets that write a stream override it to write them exactly
+   * when the source had them.
+   */
+  default void apply(List<SectionData> sections, boolean sectionFooters) throws VmStateException {
+    apply(sections);
+  }
 }

@@ -20,6 +20,15 @@ public interface SectionSource {
   SectionData next() throws VmStateException;
 
   /**
+   * Whether the stream these sections come from ends each section with a footer (QEMU's
+   * send-section-footer, off for machine types up to 2.3): announced in the Hello ({@code
+   * "no-section-footers"}) so that a destination writing a stream writes them exactly then.
+   */
+  default boolean sectionFooters() {
+    return true;
+  }
+
+  /**
    * A source over sections already encoded. {@code devices} and {@code sections} must match one to
    * one (the destination refuses a section that was not announced).
    */

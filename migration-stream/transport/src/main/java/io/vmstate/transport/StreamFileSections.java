@@ -2,6 +2,7 @@ package io.vmstate.transport;
 
 import io.vmstate.api.SectionRef;
 import io.vmstate.api.VmStateException;
+import io.vmstate.stream.MigrationStreamReader;
 import io.vmstate.stream.ReaderOptions;
 import io.vmstate.stream.StreamSource;
 import io.vmstate.stream.vmdesc.Vmdesc;
@@ -24,8 +25,11 @@ public final class StreamFileSections {
   /** Reads and verifies {@code file}; the returned source reads section bodies lazily. */
   public static SectionSource open(Path file) throws IOException, VmStateException {
     List<DeviceSections.Span> spans;
+    boolean footers;
     try (StreamSource src = StreamSource.open(file, Vmdesc.DEFAULT_MAX_BYTES)) {
-      spans = DeviceSections.scan(src.reader(ReaderOptions.DEFAULT));
+      MigrationStreamReader reader = src.reader(ReaderOptions.DEFAULT);
+      spans = DeviceSections.scan(reader);
+      footers = !Boolean.FALSE.equals(reader.footers());
     }
     List<DeviceInfo> devices = new ArrayList<>();
     for (DeviceSections.Span s : spans) {
@@ -38,6 +42,11 @@ public final class StreamFileSections {
       @Override
       public List<DeviceInfo> devices() {
         return devices;
+      }
+
+      @Override
+      public boolean sectionFooters() {
+        return footers;
       }
 
       @Override

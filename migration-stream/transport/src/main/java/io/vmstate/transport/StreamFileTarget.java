@@ -48,8 +48,13 @@ public final class StreamFileTarget implements MigrationTarget, StreamTarget {
 
   @Override
   public void apply(List<SectionData> sections) throws VmStateException {
-    DeviceSections.decode(sections, descriptions);
-    new DeviceStateFileTarget(file).apply(sections);
+    apply(sections, true);
+  }
+
+  @Override
+  public void apply(List<SectionData> sections, boolean sectionFooters) throws VmStateException {
+    DeviceSections.decode(sections, descriptions, sectionFooters);
+    new DeviceStateFileTarget(file).apply(sections, sectionFooters);
   }
 
   @Override

@@ -7,16 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.vmstate.api.VmStateDecodeException;
-import java.io.IOException;
+import io.vmstate.testkit.fixtures.Json;
 import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,63 +26,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  * stream; typed errors with the offset for malformed and truncated text; sharing by bytes.
  */
 class JsonTreeTest {
-  private static final JsonFactory JACKSON = new JsonFactory();
 
   private static Object ours(String text) throws VmStateDecodeException {
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
     return JsonTree.parse(b, 0, b.length, 0);
   }
 
-  /** The tree jackson reads: LinkedHashMaps (last value of a repeated key), lists, longs... */
-  private static Object jackson(byte[] b) throws IOException {
-    try (JsonParser p = JACKSON.createParser(b)) {
-      return jacksonValue(p, p.nextToken());
-    }
-  }
-
-  private static Object jacksonValue(JsonParser p, JsonToken t) throws IOException {
-    switch (t) {
-      case START_OBJECT -> {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
-          String name = p.currentName();
-          m.put(name, jacksonValue(p, p.nextToken()));
-        }
-        return m;
-      }
-      case START_ARRAY -> {
-        List<Object> l = new ArrayList<>();
-        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-          l.add(jacksonValue(p, e));
-        }
-        return l;
-      }
-      case VALUE_STRING -> {
-        return p.getText();
-      }
-      case VALUE_NUMBER_INT -> {
-        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-            ? p.getBigIntegerValue()
-            : (Object) p.getLongValue();
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        return p.getDoubleValue();
-      }
-      case VALUE_TRUE -> {
-        return true;
-      }
-      case VALUE_FALSE -> {
-        return false;
-      }
-      default -> {
-        return JsonTree.NULL;
-      }
-    }
+  /** The tree jackson reads (the test kit's reader), JSON null as {@link JsonTree#NULL}. */
+  private static Object jackson(byte[] b) {
+    return Json.parse(b);
   }
 
   /** Equal values, with maps compared in member order too. */
   private static void assertSameTree(Object expected, Object actual) {
-    if (expected instanceof Map<?, ?> e) {
+    if (expected == null) {
+      assertSame(JsonTree.NULL, actual);
+    } else if (expected instanceof Map<?, ?> e) {
       assertTrue(actual instanceof Map<?, ?>, () -> "not an object: " + actual);
       Map<?, ?> a = (Map<?, ?>) actual;
       assertEquals(new ArrayList<>(e.keySet()), new ArrayList<>(a.keySet()));
