@@ -92,7 +92,7 @@ final class DumpCommand implements Callable<Integer> {
         g.flush();
         return 0;
       }
-      MigrationStreamReader r = src.reader(options);
+      MigrationStreamReader r = src.reader(options).withTypedStandIns();
       progress.track(r);
       VmStateException brk = new StateDump(r, g, memory, s).runToBreak();
       g.writeRaw('\n');

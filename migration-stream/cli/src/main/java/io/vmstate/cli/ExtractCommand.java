@@ -94,7 +94,7 @@ final class ExtractCommand implements Callable<Integer> {
         g.flush();
       }
       spec.commandLine().getOut().println("desc.json");
-      MigrationStreamReader r = src.reader(options);
+      MigrationStreamReader r = src.reader(options).withTypedStandIns();
       progress.track(r);
       BlockFiles blocks = new BlockFiles();
       VmStateException brk;

@@ -41,7 +41,8 @@ final class SectionsCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (StreamSource src = Cli.open(file);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
-      MigrationStreamReader r = src.reader(Cli.options(descFrom).withRequireVmdesc(false));
+      MigrationStreamReader r =
+          src.reader(Cli.options(descFrom).withRequireVmdesc(false)).withTypedStandIns();
       progress.track(r);
       VmStateException brk = null;
       JsonGenerator g = json ? PythonJson.generator(out) : null;

@@ -56,7 +56,7 @@ final class VerifyCommand implements Callable<Integer> {
         FileChannel ch = file == null ? null : FileChannel.open(file);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
       ReaderOptions options = Cli.options(descFrom);
-      MigrationStreamReader r = src.reader(options);
+      MigrationStreamReader r = src.reader(options).withTypedStandIns();
       progress.track(r);
       RamSink pages =
           new RamSink() {

@@ -75,7 +75,8 @@ class TypedStandInTest {
       InputStream in = oneByte ? new Fixtures.OneByte(cut) : new ByteArrayInputStream(cut);
       MigrationStreamReader r =
           new MigrationStreamReader(
-              WireInput.of(in), ReaderOptions.DEFAULT.withRequireVmdesc(false));
+                  WireInput.of(in), ReaderOptions.DEFAULT.withRequireVmdesc(false))
+              .withTypedStandIns();
       StringWriter out = new StringWriter();
       JsonGenerator g = PythonJson.generator(out);
       VmStateException brk = new StateDump(r, g, false, StateDump.Schema.TYPED).runToBreak();
@@ -127,8 +128,9 @@ class TypedStandInTest {
     assertTrue(!keys.isEmpty(), name);
     MigrationStreamReader r =
         new MigrationStreamReader(
-            WireInput.of(new Fixtures.OneByte(file.toByteArray())),
-            ReaderOptions.DEFAULT.withRequireVmdesc(false));
+                WireInput.of(new Fixtures.OneByte(file.toByteArray())),
+                ReaderOptions.DEFAULT.withRequireVmdesc(false))
+            .withTypedStandIns();
     StringWriter out = new StringWriter();
     VmStateException brk =
         new StateDump(r, PythonJson.generator(out), false, StateDump.Schema.TYPED).runToBreak();

@@ -72,6 +72,11 @@ public final class MigrationStreamReader {
   /** The vmdesc entry written for the pending section when a typed description decoded it. */
   private Map<String, Object> standIn;
 
+  /**
+   * Whether {@link #readDeviceGeneric} may use typed descriptions (see {@link #withTypedStandIns}).
+   */
+  private boolean typedStandIns;
+
   private final Map<Integer, StreamEvent.Section> starts = new HashMap<>();
   private final Map<Object, VmStateDescription<StateRecord>> schemaByLayout = new HashMap<>();
   // How many FULL/START sections of each (idstr, instance) came before, by section id: QEMU can
@@ -158,6 +163,17 @@ public final class MigrationStreamReader {
    */
   public void useVmdesc(Vmdesc v) {
     this.vmdesc = checkNotNull(v, "vmdesc");
+  }
+
+  /**
+   * Lets {@link #readDeviceGeneric} decode a section without a vmdesc entry with our typed
+   * description of its device ({@link TypedStandIn}) instead of failing; off by default, since the
+   * record then has the typed description's shape, not the vmdesc's (the dump, sections, verify and
+   * extract commands and the device-state receiver turn it on).
+   */
+  public MigrationStreamReader withTypedStandIns() {
+    typedStandIns = true;
+    return this;
   }
 
   /** The underlying input (its position is the reader's). */
@@ -518,7 +534,7 @@ public final class MigrationStreamReader {
   public StateRecord readDeviceGeneric() throws VmStateException {
     StreamEvent.Section s = pending;
     checkState(s != null && !bodyConsumed, "no section body to read here");
-    if (vmdescEntry(s.section()) == null) {
+    if (typedStandIns && vmdescEntry(s.section()) == null) {
       TypedStandIn.Decoded t;
       try {
         t = TypedStandIn.decode(s, in, footers, codec);

@@ -50,7 +50,8 @@ final class DeviceSections {
     WireOutput bytes = WireOutput.toBytes(64 * 1024);
     write(bytes, sections, footers);
     ReaderOptions options = ReaderOptions.DEFAULT.withRequireVmdesc(false).withVmdesc(vmdesc);
-    MigrationStreamReader r = new MigrationStreamReader(WireInput.of(bytes.toByteArray()), options);
+    MigrationStreamReader r =
+        new MigrationStreamReader(WireInput.of(bytes.toByteArray()), options).withTypedStandIns();
     while (r.next() != null) {
       // each section is decoded as the reader moves past it
     }
