@@ -774,7 +774,7 @@ public final class DeviceRegistry {
   static String firstDifference(String idstr, StateRecord viaVmdesc, StateRecord viaTyped) {
     Map<String, String> a = StateFlattener.flatten(idstr, viaVmdesc);
     Map<String, String> b = StateFlattener.flatten(idstr, viaTyped);
-    if (a.equals(b)) {
+    if (a.equals(b) || sameAsOneElementArrays(a, b)) {
       return null;
     }
     for (Map.Entry<String, String> e : a.entrySet()) {
@@ -793,6 +793,28 @@ public final class DeviceRegistry {
       }
     }
     return "the fields are in another order";
+  }
+
+  /**
+   * Whether {@code a} and {@code b} hold the same values in the same order under the same names,
+   * where one side may name an element {@code [0]} that the other names without an index: QEMU
+   * releases after 7.2 leave {@code "index"} off the last element of a struct array in the vmdesc,
+   * so a struct array of one element (the {@code cpu} array of a one-CPU GICv3) reads as a plain
+   * struct there; on the wire the two are the same bytes.
+   */
+  private static boolean sameAsOneElementArrays(Map<String, String> a, Map<String, String> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    var ib = b.entrySet().iterator();
+    for (Map.Entry<String, String> ea : a.entrySet()) {
+      Map.Entry<String, String> eb = ib.next();
+      if (!ea.getValue().equals(eb.getValue())
+          || !ea.getKey().replace("[0]", "").equals(eb.getKey().replace("[0]", ""))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void checkConfiguration(MachineConfiguration received, long offset)
