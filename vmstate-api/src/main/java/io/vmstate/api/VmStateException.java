@@ -76,6 +76,18 @@ public class VmStateException extends Exception {
     return this;
   }
 
+  /**
+   * Moves an offset counted within a section body that was read on its own (from a byte array) to
+   * the stream, where that body starts at byte {@code bodyStart}; an unknown offset stays unknown.
+   * Returns this exception.
+   */
+  public VmStateException offsetFrom(long bodyStart) {
+    if (offset >= 0 && bodyStart >= 0) {
+      offset += bodyStart;
+    }
+    return this;
+  }
+
   /** Prepends one path segment (a field name with indices, or a description name). */
   public VmStateException inField(String segment) {
     path.addFirst(segment);

@@ -54,6 +54,52 @@ class GicFixturesRegistryTest {
     }
   }
 
+  /**
+   * An ITS check that runs after the section was read (GITS_CWRITER outside the command queue)
+   * points at the register's bytes in the stream, with and without the cross-check (which reads the
+   * body on its own, as bytes, at commit), and the load leaves the objects as they were.
+   */
+  @ParameterizedTest
+  // The streams whose fixture script enabled the ITS (GITS_CTLR), so that its checks apply.
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"gicv3-its-4cpu", "qemu-10.0/gicv3-its-4cpu"})
+  void aCheckAfterTheReadPointsAtTheRegistersByteInTheStream(String name) throws Exception {
+    byte[] data = Fixtures.stream(name).clone();
+    Long its = null;
+    MigrationStreamReader r =
+        new MigrationStreamReader(
+            io.vmstate.codec.WireInput.of(data),
+            ReaderOptions.DEFAULT.withVmdesc(VmdescLocator.scan(data, 0)));
+    for (StreamEvent e = r.next(); e != null; e = r.next()) {
+      if (e instanceof StreamEvent.Section s && s.section().idstr().equals("arm_gicv3_its")) {
+        its = s.bodyOffset();
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertNotNull(its, name + " has an ITS");
+    // ctlr (be32), iidr (be32), cbaser (be64), then cwriter (be64)
+    int cwriter = Math.toIntExact(its + 4 + 4 + 8);
+    java.nio.ByteBuffer.wrap(data).putLong(cwriter, 0x7fff_ffe0L);
+    Vmdesc vmdesc = VmdescLocator.scan(data, 0);
+    for (boolean crossCheck : new boolean[] {false, true}) {
+      DeviceRegistry reg = new DeviceRegistry(new MachineConfiguration());
+      GicDevices.register(reg, vmdesc);
+      byte[] before = reg.saveToBytes();
+      io.vmstate.api.VmStateException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              io.vmstate.api.VmStateException.class,
+              () ->
+                  reg.load(
+                      StreamSource.of(name, data).reader(ReaderOptions.DEFAULT),
+                      DeviceRegistry.LoadOptions.DEFAULT
+                          .withCrossCheck(crossCheck)
+                          .withDecodeUnknown(true)
+                          .withCheckConfiguration(false)));
+      assertEquals("arm_gicv3_its/cwriter", e.fieldPath(), e.getMessage());
+      assertEquals(cwriter, e.offset(), "cross-check " + crossCheck + ": " + e.getMessage());
+      assertArrayEquals(before, reg.saveToBytes(), "nothing applied");
+    }
+  }
+
   /** The bodies of a stream's GIC sections (between header and footer), by section. */
   private static Map<SectionRef, byte[]> gicBodies(byte[] stream) throws Exception {
     MigrationStreamReader r =

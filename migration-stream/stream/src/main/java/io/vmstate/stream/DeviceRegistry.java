@@ -456,6 +456,10 @@ public final class DeviceRegistry {
     private final List<Device<?>> deferred = new ArrayList<>();
     private final List<byte[]> deferredBytes = new ArrayList<>();
     private final List<Integer> deferredVersions = new ArrayList<>();
+
+    /** Where each deferred body starts in the stream (-1: a body given on its own). */
+    private final List<Long> deferredStarts = new ArrayList<>();
+
     private final Map<String, StateRecord> unknown = new LinkedHashMap<>();
     private MachineConfiguration received;
     private int loaded;
@@ -517,7 +521,7 @@ public final class DeviceRegistry {
         throw unknown(ref);
       }
       checkVersion(ref, d, -1);
-      stageState(ref, d, new BodyBytes(ref, s.body()), e -> e);
+      stageState(ref, d, new BodyBytes(ref, s.body()), -1, e -> e);
       loaded++;
     }
 
@@ -534,7 +538,7 @@ public final class DeviceRegistry {
         crossChecked(reader, s, d);
         return;
       }
-      stageState(ref, d, reader::readDevice, e -> explained(reader, ref, d, e));
+      stageState(ref, d, reader::readDevice, s.bodyOffset(), e -> explained(reader, ref, d, e));
     }
 
     /**
@@ -544,7 +548,11 @@ public final class DeviceRegistry {
      * decode failure passes through {@code explain}.
      */
     private <T> void stageState(
-        SectionRef ref, Device<T> d, StateInput in, UnaryOperator<VmStateDecodeException> explain)
+        SectionRef ref,
+        Device<T> d,
+        StateInput in,
+        long bodyStart,
+        UnaryOperator<VmStateDecodeException> explain)
         throws VmStateException {
       VmStateDescription<T> desc = d.description;
       StateCopier<T> copier = desc.copier();
@@ -567,13 +575,18 @@ public final class DeviceRegistry {
       }
       // Re-encoded at the stream's version, which is the version they are applied at: fields the
       // stream's version does not carry stay as the object holds them, as in QEMU.
-      defer(d, VmStateCodec.DEFAULT.saveToBytes(mirror, r, ref.versionId()), ref.versionId());
+      defer(
+          d,
+          VmStateCodec.DEFAULT.saveToBytes(mirror, r, ref.versionId()),
+          ref.versionId(),
+          bodyStart);
     }
 
-    private void defer(Device<?> d, byte[] bytes, int version) {
+    private void defer(Device<?> d, byte[] bytes, int version, long bodyStart) {
       deferred.add(d);
       deferredBytes.add(bytes);
       deferredVersions.add(version);
+      deferredStarts.add(bodyStart);
     }
 
     /**
@@ -599,7 +612,7 @@ public final class DeviceRegistry {
             .atOffset(s.bodyOffset())
             .inSection(ref);
       }
-      defer(d, bytes, ref.versionId());
+      defer(d, bytes, ref.versionId(), s.bodyOffset());
     }
 
     /**
@@ -623,7 +636,8 @@ public final class DeviceRegistry {
           for (int j = snapshots.size() - 1; j >= 0; j--) {
             restore(deferred.get(j), snapshots.get(j), e);
           }
-          throw e;
+          // The hook read the body from a byte array: its offsets count from the body's start.
+          throw e.offsetFrom(deferredStarts.get(i));
         }
       }
       for (Runnable r : commits) {
