@@ -78,12 +78,6 @@ public final class VmStateCli implements Runnable {
           Map.entry("send", io.vmstate.cli.transport.SendCommand.class),
           Map.entry("receive", io.vmstate.cli.transport.ReceiveCommand.class));
 
-  /**
-   * The commands that read one stream file with its vmdesc, whose trailer is located on a second
-   * thread while the command line is read ({@link VmdescPrefetch}).
-   */
-  static final Set<String> PREFETCH_VMDESC = Set.of("dump", "sections", "verify", "extract");
-
   /** The commands that decode devices with our typed descriptions (see {@link #prepare}). */
   static final Set<String> DECODE_TYPED = Set.of("dump", "extract", "upgrade");
 
@@ -166,9 +160,6 @@ public final class VmStateCli implements Runnable {
   private static int run(VmStateCli cli, String[] args, PrintWriter out, PrintWriter err) {
     if (args.length > 0 && DECODE_TYPED.contains(args[0])) {
       prepare();
-    }
-    if (args.length > 0 && PREFETCH_VMDESC.contains(args[0])) {
-      VmdescPrefetch.start(args);
     }
     CommandLine cl = new CommandLine(cli);
     Class<?> only = args.length > 0 ? BY_NAME.get(args[0]) : null;
