@@ -2,7 +2,6 @@ package io.vmstate.cli;
 
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.stream.FieldAssignment;
-import io.vmstate.stream.StreamSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,26 +48,30 @@ final class EditCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<String> idstrs = new ArrayList<>();
-    try (StreamSource src = Cli.open(in)) {
-      Cli.requireVmdesc(src);
-      for (Object d : src.vmdesc().devices()) {
-        idstrs.add(String.valueOf(((Map<?, ?>) d).get("name")));
-      }
-    }
     List<FieldAssignment> assignments = new ArrayList<>();
-    for (String s : sets) {
-      try {
-        assignments.add(FieldAssignment.parse(s, idstrs));
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--set " + e.getMessage());
-      }
-    }
+    // Paths are parsed against the input's idstrs (the longest that fits), from the vmdesc the
+    // copy reads anyway, before anything is written.
+    RewriteCommand.Preflight parse =
+        vmdesc -> {
+          List<String> idstrs = new ArrayList<>();
+          for (Object d : vmdesc.devices()) {
+            idstrs.add(String.valueOf(((Map<?, ?>) d).get("name")));
+          }
+          for (String s : sets) {
+            try {
+              assignments.add(FieldAssignment.parse(s, idstrs));
+            } catch (IllegalArgumentException e) {
+              throw new CommandLine.ParameterException(
+                  spec.commandLine(), "--set " + e.getMessage());
+            }
+          }
+        };
     Set<FieldAssignment> used = new HashSet<>();
     Map<String, Integer> seen = new HashMap<>();
     RewriteCommand.copy(
         in,
         out,
+        parse,
         (section, record) -> {
           int occurrence =
               seen.merge(section.instanceId() + ":" + section.idstr(), 1, Integer::sum) - 1;
@@ -79,6 +82,7 @@ final class EditCommand implements Callable<Integer> {
             }
           }
         },
+        null,
         path -> assignments.stream().anyMatch(a -> a.covers(path)),
         spec);
     for (FieldAssignment a : assignments) {

@@ -85,13 +85,24 @@ final class RewriteCommand implements Callable<Integer> {
       OutputCheck.Allowed allowed,
       picocli.CommandLine.Model.CommandSpec spec)
       throws IOException, VmStateException {
-    copy(in, out, editor, null, allowed, spec);
+    copy(in, out, vmdesc -> {}, editor, null, allowed, spec);
   }
 
-  /** The same, offering every device section to {@code handler} first. */
+  /** What a command checks or prepares from the input's vmdesc before anything is written. */
+  @FunctionalInterface
+  interface Preflight {
+    /** Throwing refuses the input; nothing has been written yet. */
+    void before(Vmdesc vmdesc) throws VmStateException;
+  }
+
+  /**
+   * The same, calling {@code preflight} with the input's vmdesc before anything is written, and
+   * offering every device section to {@code handler} (null: none) first.
+   */
   static void copy(
       Path in,
       Path out,
+      Preflight preflight,
       StreamRewriter.Editor editor,
       StreamRewriter.SectionHandler handler,
       OutputCheck.Allowed allowed,
@@ -103,9 +114,7 @@ final class RewriteCommand implements Callable<Integer> {
     try (StreamSource src = Cli.open(in);
         Progress progress = Progress.start(src, spec.commandLine().getErr())) {
       Cli.requireVmdesc(src);
-      if (handler != null) {
-        handler.preflight(src.vmdesc());
-      }
+      preflight.before(src.vmdesc());
       tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
       var reader = src.reader(ReaderOptions.DEFAULT);
       progress.track(reader);

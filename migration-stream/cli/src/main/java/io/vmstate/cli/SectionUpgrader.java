@@ -111,8 +111,7 @@ final class SectionUpgrader implements StreamRewriter.SectionHandler, OutputChec
    * Refuses, before anything is written, a stream whose vmdesc lists {@code cpu} sections when they
    * would be written for a target release and are not omitted (see {@link #cpuCannotCross}).
    */
-  @Override
-  public void preflight(Vmdesc vmdesc) throws VmStateException {
+  void preflight(Vmdesc vmdesc) throws VmStateException {
     if (target == null || omit.contains(CPU)) {
       return;
     }

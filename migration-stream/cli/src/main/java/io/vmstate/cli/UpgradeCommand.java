@@ -67,7 +67,7 @@ final class UpgradeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     userDescriptions.load();
     SectionUpgrader upgrader = new SectionUpgrader(target, java.util.Set.copyOf(omit));
-    RewriteCommand.copy(in, out, null, upgrader, upgrader, spec);
+    RewriteCommand.copy(in, out, upgrader::preflight, null, upgrader, upgrader, spec);
     PrintWriter w = spec.commandLine().getOut();
     JsonGenerator g = PythonJson.generator(w);
     g.writeStartArray();

@@ -308,14 +308,20 @@ public final class DeviceRegistry {
   }
 
   private static <T> boolean isSaved(Device<T> d, QemuRelease target) throws VmStateException {
-    if (!d.description.isNeeded(d.object)) {
-      return false;
-    }
     try {
-      return DownLevel.keep(d.description, d.object, target);
+      return isSaved(d.description, d.object, target);
     } catch (VmStateException e) {
       throw e.inSection(d.ref());
     }
+  }
+
+  /**
+   * The save rule's choice for one device: a save for {@code target} (null: the newest release)
+   * writes its section when it is {@code needed} and the target has it ({@link DownLevel#keep}).
+   */
+  static <T> boolean isSaved(VmStateDescription<T> desc, T object, QemuRelease target)
+      throws VmStateException {
+    return desc.isNeeded(object) && DownLevel.keep(desc, object, target);
   }
 
   private static <T> void saveDevice(

@@ -6,7 +6,6 @@ import io.vmstate.api.StateCopier;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateEncodeException;
 import io.vmstate.api.VmStateException;
-import io.vmstate.codec.DownLevel;
 import io.vmstate.codec.GenericBinding;
 import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.VmStateCodec;
@@ -59,7 +58,7 @@ final class RegistrySaveCheck {
       throws VmStateException {
     Map<String, DeviceRegistry.Registered<?>> meant = new LinkedHashMap<>();
     for (DeviceRegistry.Registered<?> d : devices) {
-      if (isSaved(d, target)) {
+      if (saved(d, target)) {
         meant.put(key(d.idstr(), d.instanceId()), d);
       }
     }
@@ -118,11 +117,10 @@ final class RegistrySaveCheck {
     }
   }
 
-  /** Whether {@link DeviceRegistry#save} writes a section for {@code d}. */
-  private static <T> boolean isSaved(DeviceRegistry.Registered<T> d, QemuRelease target)
+  /** Whether the registry's save writes a section for {@code d} (its save rule). */
+  private static <T> boolean saved(DeviceRegistry.Registered<T> d, QemuRelease target)
       throws VmStateException {
-    return d.description().isNeeded(d.object())
-        && DownLevel.keep(d.description(), d.object(), target);
+    return DeviceRegistry.isSaved(d.description(), d.object(), target);
   }
 
   private static <T> void section(
@@ -196,18 +194,20 @@ final class RegistrySaveCheck {
     private final T copy;
     private final StateRecord mirrored;
 
+    /** The codec's own save of the object for the target: what the body must be. */
+    private final byte[] meant;
+
     Read(DeviceRegistry.Registered<T> d, QemuRelease target) throws VmStateException {
       this.d = d;
       this.target = target;
       VmStateDescription<T> desc = d.description();
+      this.meant = save(desc, d.object(), target);
       StateCopier<T> copier = desc.copier();
       // A down-level save that left subsections out (a GICv3's NMI ones at their reset value) is
       // meant for a destination configured without them, which the object's own hooks are not:
       // they would refuse the missing subsections. Such a body goes through the generic mirror.
       boolean hooked =
-          copier != null
-              && (target == null
-                  || Arrays.equals(save(desc, d.object(), null), save(desc, d.object(), target)));
+          copier != null && (target == null || Arrays.equals(save(desc, d.object(), null), meant));
       this.copy = hooked ? copier.copyOf(d.object()) : null;
       this.mirrored = hooked ? null : DeviceRegistry.mirrorRecord(desc, d.object());
     }
@@ -218,7 +218,6 @@ final class RegistrySaveCheck {
      */
     void verify(SectionRef ref, byte[] body) throws VmStateException {
       VmStateDescription<T> desc = d.description();
-      byte[] meant = save(desc, d.object(), target);
       if (!Arrays.equals(meant, body)) {
         throw differs(ref, desc, d.object(), meant, body, "the section's body");
       }

@@ -62,12 +62,6 @@ public final class StreamRewriter {
         throws VmStateException {
       return false;
     }
-
-    /**
-     * Refuses, before anything is written, a stream whose vmdesc (the input's list of devices)
-     * already shows that the rewrite cannot succeed; the default accepts every stream.
-     */
-    default void preflight(io.vmstate.stream.vmdesc.Vmdesc vmdesc) throws VmStateException {}
   }
 
   private final MigrationStreamReader reader;

@@ -71,6 +71,32 @@ final class Fixtures {
   }
 
   /** Returns at most one byte per read. */
+  /**
+   * Every prefix of {@code data} (the vmdesc located on the whole stream), read one byte at a time,
+   * fails with a typed decode error whose offset lies within the prefix.
+   */
+  static void assertEveryCutIsTyped(byte[] data) throws Exception {
+    for (int n = 0; n < data.length; n++) {
+      byte[] cut = java.util.Arrays.copyOf(data, n);
+      MigrationStreamReader r =
+          new MigrationStreamReader(
+              WireInput.of(new OneByte(cut)),
+              ReaderOptions.DEFAULT.withVmdesc(VmdescLocator.scan(data, 0)));
+      int at = n;
+      io.vmstate.api.VmStateDecodeException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              io.vmstate.api.VmStateDecodeException.class,
+              () -> {
+                while (r.next() != null) {
+                  // drain
+                }
+              },
+              "cut at " + at);
+      org.junit.jupiter.api.Assertions.assertTrue(
+          e.offset() >= 0 && e.offset() <= n, "offset of " + e.getMessage());
+    }
+  }
+
   static final class OneByte extends ByteArrayInputStream {
     OneByte(byte[] b) {
       super(b);

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.codec.WireInput;
 import io.vmstate.codec.WireOutput;
-import io.vmstate.stream.vmdesc.VmdescLocator;
 import io.vmstate.stream.walk.BlockSection;
 import io.vmstate.stream.walk.WalkSink;
 import java.io.ByteArrayOutputStream;
@@ -169,24 +168,7 @@ class WalkedSectionsTest {
   @Test
   void everyCutIsATypedErrorWithItsOffset() throws Exception {
     byte[] data = stream();
-    for (int n = 0; n < data.length; n++) {
-      byte[] cut = Arrays.copyOf(data, n);
-      MigrationStreamReader r =
-          new MigrationStreamReader(
-              WireInput.of(new Fixtures.OneByte(cut)),
-              ReaderOptions.DEFAULT.withVmdesc(VmdescLocator.scan(data, 0)));
-      int at = n;
-      VmStateDecodeException e =
-          assertThrows(
-              VmStateDecodeException.class,
-              () -> {
-                while (r.next() != null) {
-                  // drain
-                }
-              },
-              "cut at " + at);
-      assertTrue(e.offset() >= 0 && e.offset() <= n, "offset of " + e.getMessage());
-    }
+    Fixtures.assertEveryCutIsTyped(data);
   }
 
   private static VmStateDecodeException refused(byte[] data, String idstr, String message) {

@@ -118,15 +118,7 @@ public final class MigrationSource implements AutoCloseable {
   /** Runs a framed session sending {@code sections} (framed mode). */
   public MigrationSession sendFramed(SocketAddress to, SectionSource sections) {
     checkNotNull(sections, "sections");
-    return connect(
-        to,
-        session ->
-            ch ->
-                Pipelines.framed(
-                    ch,
-                    options,
-                    false,
-                    new FramedSourceHandler(session, options, sections, producerName)));
+    return framed(to, session -> new FramedSourceHandler(session, options, sections, producerName));
   }
 
   /**
@@ -136,15 +128,13 @@ public final class MigrationSource implements AutoCloseable {
    */
   public MigrationSession sendFramed(SocketAddress to, WholeStream stream) {
     checkNotNull(stream, "stream");
+    return framed(to, session -> new FramedSourceHandler(session, options, stream, producerName));
+  }
+
+  private MigrationSession framed(
+      SocketAddress to, Function<MigrationSession, FramedSourceHandler> handler) {
     return connect(
-        to,
-        session ->
-            ch ->
-                Pipelines.framed(
-                    ch,
-                    options,
-                    false,
-                    new FramedSourceHandler(session, options, stream, producerName)));
+        to, session -> ch -> Pipelines.framed(ch, options, false, handler.apply(session)));
   }
 
   private interface PipelineSetup {
