@@ -232,7 +232,15 @@ final class Campaign {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof OutOfMemoryError oom) {
+        // Thrown again while classify reported the first one (the heap still full then).
+        return new Outcome("oom", oom.toString(), 0, 0, 0);
+      }
       throw new IllegalStateException(e.getCause());
+    } catch (OutOfMemoryError e) {
+      // The worker filled the heap and this thread's next allocation failed: the input's finding.
+      f.cancel(true);
+      return new Outcome("oom", e + " (while waiting for the input)", 0, 0, 0);
     }
   }
 

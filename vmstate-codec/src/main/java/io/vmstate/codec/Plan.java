@@ -16,6 +16,7 @@ import io.vmstate.api.VersionMismatchException;
 import io.vmstate.api.VmStateDecodeException;
 import io.vmstate.api.VmStateDescription;
 import io.vmstate.api.VmStateException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -52,7 +53,13 @@ final class Plan<T> {
                 }
               });
 
-  final VmStateDescription<T> d;
+  /**
+   * Weakly: the cache's values must not reach its weak keys, or no description would ever be
+   * collected (each vmdesc a receiver or the dump reads builds hundreds). The description is alive
+   * while its plan runs, since every caller holds it.
+   */
+  private final WeakReference<VmStateDescription<T>> d;
+
   private final FieldCodec<T>[] fields;
   private final VmStateDescription<T>[] subs;
   private final Plan<T>[] subPlans;
@@ -66,7 +73,7 @@ final class Plan<T> {
 
   @SuppressWarnings("unchecked")
   private Plan(VmStateDescription<T> d) {
-    this.d = d;
+    this.d = new WeakReference<>(d);
     List<Field<T>> fs = d.fields();
     this.fields = new FieldCodec[fs.size()];
     for (int i = 0; i < fs.size(); i++) {
@@ -107,6 +114,7 @@ final class Plan<T> {
 
   /** QEMU's save: pre_save, fields, needed subsections, post_save (also after a field error). */
   void save(T obj, WireOutput out, int version, Ctx ctx) throws VmStateException {
+    VmStateDescription<T> d = d();
     if (d.preSave() != null) {
       d.preSave().preSave(obj);
     }
@@ -185,6 +193,7 @@ final class Plan<T> {
 
   /** QEMU's load: version window, pre_load, fields, subsections present, post_load. */
   void load(T obj, WireInput in, int version, Ctx ctx) throws VmStateException {
+    VmStateDescription<T> d = d();
     long start = in.position();
     try {
       VersionMismatchException.check(d.name(), version, d.versions());
@@ -265,7 +274,7 @@ final class Plan<T> {
           name[i] = (byte) in.peekU8(2 + i);
         }
         throw VmStateDecodeException.unknownSubsection(
-                new String(name, StandardCharsets.ISO_8859_1), d.name())
+                new String(name, StandardCharsets.ISO_8859_1), d().name())
             .atOffset(at);
       }
       in.skip(2 + len);
@@ -342,7 +351,11 @@ final class Plan<T> {
    * {@code arm_gic_virt_state} under {@code arm_gic}).
    */
   private String shortName(VmStateDescription<T> sub) {
-    String n = sub.name().substring(d.name().length());
+    String n = sub.name().substring(d().name().length());
     return n.startsWith("/") ? n.substring(1) : sub.name();
+  }
+
+  private VmStateDescription<T> d() {
+    return d.get();
   }
 }
