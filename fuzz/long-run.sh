@@ -18,7 +18,7 @@ for d in fuzz/target/test-classes $(tr ':' '\n' < "$out/deps.txt"); do
     *) i=$((i + 1)); cp -r "$d" "$out/c$i"; cp="$cp:$out/c$i" ;;
   esac
 done
-nohup nice -n 19 java -Xmx256m -Dio.netty.leakDetection.level=paranoid -cp "${cp#:}" \
+nohup nice -n 19 java -Xmx256m -XX:+UseSerialGC -Dio.netty.leakDetection.level=paranoid -cp "${cp#:}" \
   io.vmstate.fuzz.FuzzMain "$targets" "$seconds" "$seed" "$max" "$out/findings" \
   > "$out/campaign.log" 2>&1 &
 echo "$!" > "$out/pid"
