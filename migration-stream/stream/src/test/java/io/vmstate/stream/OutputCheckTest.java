@@ -11,6 +11,9 @@ import io.vmstate.codec.StateRecord;
 import io.vmstate.codec.StateValue;
 import io.vmstate.codec.WireOutput;
 import io.vmstate.stream.vmdesc.VmdescLocator;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,14 +34,47 @@ class OutputCheckTest {
     return new Copy(in, out.toByteArray(), r.segments());
   }
 
+  /**
+   * Checks {@code out} as arrays, then as files read through a 4 KiB window (so the window moves on
+   * many times within a stream), and requires the same verdict from both.
+   */
   private static void check(Copy c, byte[] out, OutputCheck.Allowed allowed) throws Exception {
-    OutputCheck.check(
-        OutputCheck.Bytes.of(c.in()),
-        () -> VmdescLocator.scan(c.in(), 0),
-        OutputCheck.Bytes.of(out),
-        () -> VmdescLocator.scan(out, 0),
-        c.segments(),
-        allowed);
+    VmStateException viaBytes = null;
+    try {
+      OutputCheck.check(
+          OutputCheck.Bytes.of(c.in()),
+          () -> VmdescLocator.scan(c.in(), 0),
+          OutputCheck.Bytes.of(out),
+          () -> VmdescLocator.scan(out, 0),
+          c.segments(),
+          allowed);
+    } catch (VmStateException e) {
+      viaBytes = e;
+    }
+    Path dir = Files.createTempDirectory("output-check");
+    Path inFile = Files.write(dir.resolve("in"), c.in());
+    Path outFile = Files.write(dir.resolve("out"), out);
+    String viaFiles = null;
+    try (FileChannel a = FileChannel.open(inFile);
+        FileChannel b = FileChannel.open(outFile)) {
+      OutputCheck.check(
+          OutputCheck.Bytes.of(a, 4096),
+          () -> VmdescLocator.scan(c.in(), 0),
+          OutputCheck.Bytes.of(b, 4096),
+          () -> VmdescLocator.scan(out, 0),
+          c.segments(),
+          allowed);
+    } catch (VmStateException e) {
+      viaFiles = e.getMessage();
+    } finally {
+      Files.delete(inFile);
+      Files.delete(outFile);
+      Files.delete(dir);
+    }
+    assertEquals(viaBytes == null ? null : viaBytes.getMessage(), viaFiles);
+    if (viaBytes != null) {
+      throw viaBytes;
+    }
   }
 
   @Test
