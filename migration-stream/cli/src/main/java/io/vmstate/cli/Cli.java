@@ -45,7 +45,11 @@ public final class Cli {
     if (file.toString().equals("-")) {
       return StreamSource.read("(standard input)", System.in);
     }
-    return StreamSource.open(file, Vmdesc.DEFAULT_MAX_BYTES);
+    boolean[] prefetched = new boolean[1];
+    Vmdesc located = VmdescPrefetch.take(file, prefetched);
+    return prefetched[0]
+        ? StreamSource.open(file, located)
+        : StreamSource.open(file, Vmdesc.DEFAULT_MAX_BYTES);
   }
 
   /** Fails when the stream has no vmdesc trailer (for what prints the vmdesc itself). */

@@ -78,6 +78,12 @@ public final class VmStateCli implements Runnable {
           Map.entry("send", io.vmstate.cli.transport.SendCommand.class),
           Map.entry("receive", io.vmstate.cli.transport.ReceiveCommand.class));
 
+  /**
+   * The commands that read one stream file with its vmdesc, whose trailer is located on a second
+   * thread while the command line is read ({@link VmdescPrefetch}).
+   */
+  static final Set<String> PREFETCH_VMDESC = Set.of("dump", "sections", "verify", "extract");
+
   /** The commands that decode devices with our typed descriptions (see {@link #prepare}). */
   static final Set<String> DECODE_TYPED = Set.of("dump", "extract", "upgrade");
 
@@ -161,6 +167,9 @@ public final class VmStateCli implements Runnable {
     if (args.length > 0 && DECODE_TYPED.contains(args[0])) {
       prepare();
     }
+    if (args.length > 0 && PREFETCH_VMDESC.contains(args[0])) {
+      VmdescPrefetch.start(args);
+    }
     CommandLine cl = new CommandLine(cli);
     Class<?> only = args.length > 0 ? BY_NAME.get(args[0]) : null;
     for (Class<?> c : only != null ? List.of(only) : SUBCOMMANDS) {
@@ -208,6 +217,7 @@ public final class VmStateCli implements Runnable {
       rc = cl.execute(args);
     } finally {
       UserDescriptions.forgetLoaded();
+      VmdescPrefetch.discard();
     }
     out.flush();
     err.flush();

@@ -47,6 +47,26 @@ public final class StreamSource implements AutoCloseable {
    */
   public static StreamSource open(Path file, int maxVmdescBytes)
       throws IOException, VmStateDecodeException {
+    checkFile(file);
+    return new StreamSource(
+        file.toString(),
+        Files.newInputStream(file),
+        Files.size(file),
+        VmdescLocator.locate(file, maxVmdescBytes));
+  }
+
+  /**
+   * Opens a file whose vmdesc trailer the caller already located with {@link VmdescLocator#locate}
+   * (null: the file has none), checked as {@link #open(Path, int)} checks it: a command-line tool
+   * locates it on a second thread while it reads its arguments.
+   */
+  public static StreamSource open(Path file, @Nullable Vmdesc located)
+      throws IOException, VmStateDecodeException {
+    checkFile(file);
+    return new StreamSource(file.toString(), Files.newInputStream(file), Files.size(file), located);
+  }
+
+  private static void checkFile(Path file) throws IOException, VmStateDecodeException {
     if (Files.isDirectory(file)) {
       throw new FileSystemException(file.toString(), null, "is a directory, not a stream file");
     }
@@ -62,8 +82,6 @@ public final class StreamSource implements AutoCloseable {
       n = in.readNBytes(head, 0, 4);
     }
     checkMagic(file.toString(), head, n);
-    Vmdesc v = VmdescLocator.locate(file, maxVmdescBytes);
-    return new StreamSource(file.toString(), Files.newInputStream(file), Files.size(file), v);
   }
 
   /**
