@@ -586,8 +586,22 @@ public final class MigrationStreamReader {
     return e;
   }
 
-  /** The vmdesc-built description of a section (cached per vmdesc entry). */
+  /**
+   * The vmdesc-built description of a section (cached per vmdesc entry); a failure for the pending
+   * section names it and the offset of its body.
+   */
   public VmStateDescription<StateRecord> schemaFor(SectionRef ref) throws VmStateException {
+    try {
+      return describeSection(ref);
+    } catch (VmStateException e) {
+      if (pending != null && pending.section().equals(ref)) {
+        e.atOffset(pending.bodyOffset()).inSection(ref);
+      }
+      throw e;
+    }
+  }
+
+  private VmStateDescription<StateRecord> describeSection(SectionRef ref) throws VmStateException {
     if (vmdesc == null) {
       throw VmStateDecodeException.noDescription(
           ref.idstr(),

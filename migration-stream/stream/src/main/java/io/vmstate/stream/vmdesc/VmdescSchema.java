@@ -71,6 +71,15 @@ public final class VmdescSchema {
               + entry.get("size"));
     }
     size(idstr, fields.get(0));
+    if (version < 0) {
+      // The section header's be32 version, from the stream: no QEMU writes one of 2^31 or more.
+      throw VmStateDecodeException.corrupt(
+          "section '"
+              + idstr
+              + "' (saved without a VMSD) has version "
+              + Integer.toUnsignedString(version)
+              + " in its header, which no QEMU writes");
+    }
     return finish(entry, Function.identity(), true, null, Function.identity(), idstr, version);
   }
 
