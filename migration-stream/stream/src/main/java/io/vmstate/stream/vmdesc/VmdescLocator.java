@@ -53,10 +53,20 @@ public final class VmdescLocator {
     return (c & 0xff) >= 0x20 || c == '\t' || c == '\n' || c == '\r';
   }
 
+  /**
+   * Fills {@code buf} from file offset {@code at}, at most {@link #CHUNK} bytes per read: a read
+   * into a heap buffer goes through a temporary direct buffer of the read's size, and one of 3.4 MB
+   * (a 512-vCPU vmdesc) cost 15-20 ms to allocate and fault in, against 3 ms in pieces.
+   */
   private static void fill(FileChannel ch, ByteBuffer buf, long at) throws IOException {
-    while (buf.hasRemaining() && ch.read(buf, at + buf.position()) >= 0) {
-      // keep reading until the buffer is full
+    int end = buf.limit();
+    while (buf.position() < end) {
+      buf.limit(Math.min(end, buf.position() + CHUNK));
+      if (ch.read(buf, at + buf.position()) < 0) {
+        break;
+      }
     }
+    buf.limit(end);
   }
 
   /** The trailer at the end of {@code b}, whose first byte is at stream offset {@code start}. */
