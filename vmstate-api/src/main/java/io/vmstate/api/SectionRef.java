@@ -4,7 +4,8 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 /**
  * Identifies one device section of a migration stream: QEMU's idstr, instance id and the version
- * the section was written at.
+ * the section was written at (a be32 on the wire, which QEMU reads unsigned: {@link #toString}
+ * prints it so).
  */
 public record SectionRef(String idstr, long instanceId, int versionId) {
   public SectionRef {
@@ -29,6 +30,12 @@ public record SectionRef(String idstr, long instanceId, int versionId) {
 
   @Override
   public String toString() {
-    return "section '" + idstr + "' (instance " + instanceId + ", version " + versionId + ")";
+    return "section '"
+        + idstr
+        + "' (instance "
+        + instanceId
+        + ", version "
+        + Integer.toUnsignedString(versionId)
+        + ")";
   }
 }
