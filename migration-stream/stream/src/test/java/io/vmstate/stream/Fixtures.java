@@ -97,6 +97,20 @@ final class Fixtures {
     }
   }
 
+  /** Where {@code what} first occurs in {@code data}; fails the test when it does not. */
+  static int indexOf(byte[] data, byte[] what) {
+    outer:
+    for (int i = 0; i + what.length <= data.length; i++) {
+      for (int j = 0; j < what.length; j++) {
+        if (data[i + j] != what[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("not found");
+  }
+
   static final class OneByte extends ByteArrayInputStream {
     OneByte(byte[] b) {
       super(b);

@@ -204,7 +204,8 @@ class MachineSectionsTest {
     // Footers absent in the first section, then one appears: not an item type.
     byte[] data = stream(false, 131, 131, chunks(100));
     byte[] withFooter = new byte[data.length + 5];
-    int firstSlirp = indexOf(data, "\u0005slirp".getBytes(StandardCharsets.ISO_8859_1)) - 5;
+    int firstSlirp =
+        Fixtures.indexOf(data, "\u0005slirp".getBytes(StandardCharsets.ISO_8859_1)) - 5;
     System.arraycopy(data, 0, withFooter, 0, firstSlirp);
     withFooter[firstSlirp] = (byte) StreamFormat.SECTION_FOOTER;
     withFooter[firstSlirp + 4] = HTAB;
@@ -255,18 +256,5 @@ class MachineSectionsTest {
     assertArrayEquals(new byte[] {0, 0, 0x7f, 0}, ((StateValue.Bytes) r.get("unused[0]")).bytes());
     Map<String, String> flat = StateFlattener.flatten("mc146818rtc", r);
     assertEquals("00 00 7f 00", flat.get("mc146818rtc/unused[0]"));
-  }
-
-  private static int indexOf(byte[] data, byte[] what) {
-    outer:
-    for (int i = 0; i + what.length <= data.length; i++) {
-      for (int j = 0; j < what.length; j++) {
-        if (data[i + j] != what[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("not found");
   }
 }

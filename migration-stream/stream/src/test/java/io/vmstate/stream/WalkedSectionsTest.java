@@ -208,7 +208,7 @@ class WalkedSectionsTest {
     // a BITS record for a bitmap before any record named a node
     byte[] data = stream();
     byte[] start = HEX.parseHex(BITMAP_START);
-    int at = indexOf(data, start);
+    int at = Fixtures.indexOf(data, start);
     data[at] = 0x14; // the first start loses its node name flag: "disk0" is read as a bitmap name
     VmStateDecodeException e =
         assertThrows(VmStateDecodeException.class, () -> StreamFormatTest.walk(data, false));
@@ -223,21 +223,8 @@ class WalkedSectionsTest {
         "dirty-bitmap",
         "announce further flag bytes");
     byte[] data = stream();
-    int at = indexOf(data, HEX.parseHex("026230" + "00010000" + "03"));
+    int at = Fixtures.indexOf(data, HEX.parseHex("026230" + "00010000" + "03"));
     data[at + 7] = (byte) 0x83;
     refused(data, "dirty-bitmap", "Unknown flags in migrated dirty bitmap header: 0x83");
-  }
-
-  private static int indexOf(byte[] data, byte[] what) {
-    outer:
-    for (int i = 0; i + what.length <= data.length; i++) {
-      for (int j = 0; j < what.length; j++) {
-        if (data[i + j] != what[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    throw new AssertionError("not found");
   }
 }
